@@ -1,0 +1,121 @@
+package dev.echostages.common;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Cuts a TCP byte stream into lines, for one connection.
+ *
+ * <p>TCP delivers a stream, not messages: one read may hold many lines, half a line, or half of a
+ * UTF-8 character. So this works on bytes and splits on {@code 0x0A} only; it never decodes text.
+ * A {@code \r} is ordinary data, which is why telnet's {@code \r\n} comes back byte for byte.
+ *
+ * <p>Bytes of a line not yet finished are kept here between reads (the book's listings forget
+ * them). Memory stays bounded: a line may be at most {@code maxLine} bytes, its {@code \n}
+ * included; a longer one raises {@link LineTooLongException} as soon as it is known to be too
+ * long, without waiting for its end.
+ */
+public final class LineFramer {
+
+    /** Receives each complete line, terminator included. The buffer is valid only during the call. */
+    @FunctionalInterface
+    public interface LineSink {
+        void line(ByteBuffer line) throws IOException;
+    }
+
+    /** A line grew past the limit. Lines before it in the same input were already delivered. */
+    public static final class LineTooLongException extends IOException {
+        public LineTooLongException(int maxLine) {
+            super("line longer than " + maxLine + " bytes");
+        }
+    }
+
+    private final int maxLine;
+    /** The unfinished line; allocated on first need, so a silent connection costs nothing here. */
+    private byte[] partial;
+    private int partialLength;
+
+    public LineFramer(int maxLine) {
+        if (maxLine < 1) {
+            throw new IllegalArgumentException("maxLine must be positive: " + maxLine);
+        }
+        this.maxLine = maxLine;
+    }
+
+    public int maxLine() {
+        return maxLine;
+    }
+
+    /** Bytes of an unfinished line held since the last {@code \n}. */
+    public int buffered() {
+        return partialLength;
+    }
+
+    /**
+     * Consumes all of {@code input}, handing every completed line to {@code sink} in order and
+     * keeping the unfinished rest.
+     */
+    public void feed(ByteBuffer input, LineSink sink) throws IOException {
+        ByteBuffer view = input.duplicate();
+        int start = input.position();
+        int end = input.limit();
+        input.position(end);
+        for (int i = start; i < end; i++) {
+            if (input.get(i) != '\n') {
+                continue;
+            }
+            int lineLength = partialLength + (i + 1 - start);
+            if (lineLength > maxLine) {
+                partialLength = 0;
+                throw new LineTooLongException(maxLine);
+            }
+            if (partialLength == 0) {
+                // The common case: the whole line is in this read, hand it over without copying.
+                view.limit(i + 1).position(start);
+                sink.line(view);
+            } else {
+                appendToPartial(input, start, i + 1);
+                ByteBuffer whole = ByteBuffer.wrap(partial, 0, partialLength);
+                partialLength = 0;
+                sink.line(whole);
+            }
+            start = i + 1;
+        }
+        if (partialLength + (end - start) >= maxLine) {
+            // Even the terminator would not fit any more: the line is too long already.
+            partialLength = 0;
+            throw new LineTooLongException(maxLine);
+        }
+        appendToPartial(input, start, end);
+    }
+
+    /** Convenience for blocking code that reads into arrays. */
+    public void feed(byte[] data, int offset, int length, LineSink sink) throws IOException {
+        feed(ByteBuffer.wrap(data, offset, length), sink);
+    }
+
+    /**
+     * Takes the bytes of an unfinished line, for the end of the stream. Every stage echoes this
+     * tail when the client closes (nothing the client sent is lost); see the root README.
+     */
+    public byte[] takeUnterminated() {
+        byte[] tail = new byte[partialLength];
+        if (partialLength > 0) {
+            System.arraycopy(partial, 0, tail, 0, partialLength);
+        }
+        partialLength = 0;
+        return tail;
+    }
+
+    private void appendToPartial(ByteBuffer input, int from, int to) {
+        int count = to - from;
+        if (count == 0) {
+            return;
+        }
+        if (partial == null) {
+            partial = new byte[maxLine];
+        }
+        input.get(from, partial, partialLength, count);
+        partialLength += count;
+    }
+}

@@ -1,0 +1,83 @@
+package dev.echostages.common;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a stage's server as a process: options, the {@code Listening on HOST:PORT} line, the
+ * warning for a non-loopback address, and stopping on SIGTERM or Ctrl-C.
+ *
+ * <p>Stopping goes through a JVM shutdown hook, the portable way for Java code to react to
+ * SIGTERM, SIGINT (Ctrl-C) and SIGHUP: the JVM runs the hook on its own thread, the hook calls
+ * {@link EchoServer#stop()}, and {@code serve()} returns on the main thread. The hook then waits
+ * for that return (bounded), because the JVM halts as soon as every hook has finished.
+ */
+public final class ServerMain {
+    /** How long the hook waits for {@code serve()} to return; stage 5's grace period fits well inside. */
+    private static final long STOP_WAIT_SECONDS = 30;
+
+    private ServerMain() {
+    }
+
+    public static void run(String[] args, CommandLine commandLine, EchoServer.Factory factory) {
+        ServerOptions options = commandLine.parseOrExit(args);
+        Log log = Log.console(options.quiet());
+        EchoServer server;
+        try {
+            server = factory.open(options, log);
+        } catch (UnknownHostException badHost) {
+            System.err.println("unknown host '" + options.host() + "'");
+            commandLine.printUsage(System.err);
+            System.exit(2);
+            return;
+        } catch (IOException cannotListen) {
+            System.err.println("cannot listen on " + options.host() + ":" + options.port() + ": " + cannotListen);
+            System.exit(1);
+            return;
+        }
+
+        InetSocketAddress bound = server.localAddress();
+        // The first line on stdout, always: tests, the demo and the benchmarks wait for it.
+        System.out.println("Listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort());
+        System.out.flush();
+        if (!bound.getAddress().isLoopbackAddress()) {
+            log.warn("bound to " + bound.getAddress().getHostAddress()
+                    + ": anyone who can reach this machine on the network can connect");
+        }
+
+        CountDownLatch served = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            log.event("signal received: stopping");
+            server.stop();
+            try {
+                if (!served.await(STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                    log.warn("server did not stop within " + STOP_WAIT_SECONDS + " s; exiting anyway");
+                }
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }, "shutdown-hook");
+        Runtime.getRuntime().addShutdownHook(hook);
+
+        try {
+            server.serve();
+            log.event("stopped");
+        } catch (IOException | RuntimeException failure) {
+            log.error(bound, "server failed", failure);
+            served.countDown();
+            // Leave with a failure status unless a signal is already taking the JVM down, in which
+            // case exit() would wait for the hook and the hook for nobody: just return.
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException alreadyShuttingDown) {
+                return;
+            }
+            System.exit(1);
+        } finally {
+            served.countDown();
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package dev.echostages.stage1;
+
+import dev.echostages.common.Bytes;
+import dev.echostages.common.Closer;
+import dev.echostages.common.CommandLine;
+import dev.echostages.common.EchoServer;
+import dev.echostages.common.LineFramer;
+import dev.echostages.common.LineFramer.LineTooLongException;
+import dev.echostages.common.Log;
+import dev.echostages.common.Protocol;
+import dev.echostages.common.ServerMain;
+import dev.echostages.common.ServerOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketAddress;
+
+/**
+ * Stage 1: one blocking socket, one client at a time.
+ *
+ * <p>The smallest echo server there is. {@code accept()} blocks until someone connects;
+ * {@code read()} blocks until that client sends something; {@code write()} blocks until the bytes
+ * are handed to the kernel. One thread, and every call waits.
+ *
+ * <p>Reads are deliberately tiny (2 bytes, {@code --chunk N}) and every chunk is logged, so you
+ * can watch a line you typed arrive in pieces: TCP delivers a stream of bytes, not your lines.
+ * The pieces are collected until a whole line is in, and then the line is echoed.
+ *
+ * <p>What goes wrong: while one client is connected nobody else is served. A second
+ * {@code telnet} connects (the kernel completes the handshake and parks it in the listen
+ * backlog) but hears nothing until the first client leaves. Stage 2 tries to fix that.
+ *
+ * <p>Run: {@code ./mvnw -q -pl stage1-blocking -am package -DskipTests exec:exec}, then
+ * {@code telnet localhost 8000} in two other terminals.
+ */
+public final class BlockingEchoServer implements EchoServer {
+
+    static CommandLine commandLine() {
+        return new CommandLine("stage1-blocking", "Echo server, stage 1: one blocking socket, one client at a time.")
+                .intOption("--chunk", 2, 1, 64 * 1024,
+                        "bytes per read(): tiny on purpose, so each line visibly arrives in pieces");
+    }
+
+    public static void main(String[] args) {
+        ServerMain.run(args, commandLine(), BlockingEchoServer::new);
+    }
+
+    private final ServerSocket listener;
+    private final Log log;
+    private final int chunkSize;
+    private final int maxLine;
+    private volatile boolean stopping;
+    /** The one client being served, so that {@link #stop()} can close it from another thread. */
+    private volatile Socket current;
+
+    public BlockingEchoServer(ServerOptions options, Log log) throws IOException {
+        this.log = log;
+        this.chunkSize = options.intValue("--chunk");
+        this.maxLine = options.maxLine();
+        listener = new ServerSocket();
+        // Lets a restarted server bind its port at once even while the previous run's
+        // connections sit in TIME_WAIT (otherwise: "Address already in use" for a minute).
+        listener.setReuseAddress(true);
+        listener.bind(options.bindAddress());
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) listener.getLocalSocketAddress();
+    }
+
+    @Override
+    public void serve() throws IOException {
+        while (!stopping) {
+            Socket client;
+            try {
+                client = listener.accept(); // blocks until a client connects
+            } catch (IOException acceptFailed) {
+                if (stopping) {
+                    return; // stop() closed the listener under us: the normal way out
+                }
+                throw acceptFailed;
+            }
+            current = client;
+            try (client) {
+                serveOne(client); // nobody else is accepted until this returns
+            } finally {
+                current = null;
+            }
+        }
+    }
+
+    private void serveOne(Socket client) {
+        SocketAddress who = client.getRemoteSocketAddress();
+        log.event(who, "connected");
+        String outcome = "disconnected";
+        try {
+            InputStream in = client.getInputStream();
+            OutputStream out = client.getOutputStream();
+            LineFramer framer = new LineFramer(maxLine);
+            byte[] chunk = new byte[chunkSize];
+            int count;
+            try {
+                while ((count = in.read(chunk)) != -1) { // blocks until at least one byte is here
+                    log.event(who, "read " + count + (count == 1 ? " byte:  " : " bytes: ") + Bytes.visible(chunk, 0, count));
+                    framer.feed(chunk, 0, count, line -> {
+                        log.event(who, "line complete, echoing: " + Bytes.visible(line));
+                        Bytes.writeTo(line, out);
+                    });
+                }
+                // The client closed its side. Bytes after its last \n are still its data:
+                // echo them too, rather than lose them silently.
+                byte[] tail = framer.takeUnterminated();
+                if (tail.length > 0) {
+                    log.event(who, "end of stream, echoing unterminated tail: " + Bytes.visible(tail));
+                    out.write(tail);
+                }
+            } catch (LineTooLongException tooLong) {
+                log.warn(who, tooLong.getMessage() + ": sending an error and disconnecting");
+                out.write(Protocol.lineTooLongReply(maxLine));
+                client.shutdownOutput(); // our reply, then FIN, before close() might reset
+                outcome = "disconnected for an overlong line";
+            }
+        } catch (IOException lost) {
+            // A reset or broken pipe ends this client only; the loop goes on to the next one.
+            outcome = stopping ? "closed by server shutdown" : "connection lost: " + lost.getMessage();
+        }
+        log.event(who, outcome);
+    }
+
+    @Override
+    public void stop() {
+        stopping = true;
+        Closer.close(listener, log);
+        Closer.close(current, log); // unblocks the read() that serves it
+    }
+}
