@@ -55,16 +55,27 @@ public final class ServerMain {
             try {
                 if (!served.await(STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
                     log.warn("server did not stop within " + STOP_WAIT_SECONDS + " s; exiting anyway");
+                    return;
                 }
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
+                return;
             }
+            // A JVM ended by a signal exits with 128 + the signal number (143 for SIGTERM), which
+            // scripts and Maven report as a failure. The server did stop cleanly, so say so with
+            // status 0. halt() is the only way to choose the status from inside a shutdown hook
+            // (System.exit() here would wait for this very hook and hang); there is nothing left
+            // to run, as this is the only hook and serve() has returned.
+            System.out.flush();
+            System.err.flush();
+            Runtime.getRuntime().halt(0);
         }, "shutdown-hook");
         Runtime.getRuntime().addShutdownHook(hook);
 
         try {
             server.serve();
             log.event("stopped");
+            System.out.flush();
         } catch (IOException | RuntimeException failure) {
             log.error(bound, "server failed", failure);
             served.countDown();
