@@ -1,0 +1,168 @@
+package dev.echostages.stage3;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.echostages.common.testing.RunningServer;
+import dev.echostages.common.testing.TestClient;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The lessons of stage 3, proved against the real server over loopback. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class BusyLoopEchoServerTest {
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static RunningServer start(String... args) throws IOException {
+        return RunningServer.start(BusyLoopEchoServer.commandLine(), BusyLoopEchoServer::new, args);
+    }
+
+    @Test
+    void clientWhoSpeaksFirstIsAnsweredFirstWhateverTheOrderTheyConnected() throws Exception {
+        try (RunningServer server = start();
+                TestClient first = server.connect();
+                TestClient second = server.connect()) {
+            // Stage 2 would hold the second client's echo until the first one spoke.
+            second.send("second, but speaking first\n");
+            assertArrayEquals(bytes("second, but speaking first\n"), second.readLine());
+            assertTrue(first.receivesNothingWithin(Duration.ofMillis(200)), "the silent client got something");
+
+            first.send("first, speaking at last\n");
+            assertArrayEquals(bytes("first, speaking at last\n"), first.readLine());
+            second.send("and again\n");
+            assertArrayEquals(bytes("and again\n"), second.readLine());
+        }
+    }
+
+    @Test
+    void lineSentInPiecesWithPausesIsEchoedOnceWhole() throws Exception {
+        try (RunningServer server = start();
+                TestClient client = server.connect()) {
+            // Between the pieces the loop polls this connection thousands of times and gets 0
+            // bytes; the pieces wait in the connection's own line buffer, not in a local variable.
+            client.send("hel");
+            Thread.sleep(150);
+            client.send("lo");
+            Thread.sleep(150);
+            client.send(" world\r\n");
+            assertArrayEquals(bytes("hello world\r\n"), client.readLine());
+            assertTrue(client.receivesNothingWithin(Duration.ofMillis(300)), "echoed more than once");
+        }
+    }
+
+    @Test
+    void idleLoopBurnsMostOfACore() throws Exception {
+        try (RunningServer server = start("--no-stats");
+                TestClient silent = server.connect()) {
+            silent.send("hello\n");
+            silent.readLine(); // connected and served; from now on nobody says anything
+            ThreadCpu.Sample busiest = ThreadCpu.busiestSecond(server.thread(), 3);
+            System.out.println("idle busy loop thread: " + busiest);
+            assertTrue(busiest.spinning(), "the loop thread, idle, used only " + busiest);
+        }
+    }
+
+    @Test
+    void clientThatResetsDoesNotDisturbTheOthers() throws Exception {
+        try (RunningServer server = start();
+                TestClient alice = server.connect();
+                TestClient bob = server.connect()) {
+            alice.send("alice 1\n");
+            assertArrayEquals(bytes("alice 1\n"), alice.readLine());
+
+            try (TestClient crashing = server.connect()) {
+                crashing.send("half a li");
+                bob.send("bob 1\n");
+                assertArrayEquals(bytes("bob 1\n"), bob.readLine());
+                crashing.reset();
+                server.log().await(crashing.socket().getLocalPort() + " connection lost", Duration.ofSeconds(5));
+            }
+
+            alice.send("alice 2\n");
+            bob.send("bob 2\n");
+            assertArrayEquals(bytes("alice 2\n"), alice.readLine());
+            assertArrayEquals(bytes("bob 2\n"), bob.readLine());
+            assertFalse(server.log().contains("ERROR"), "a reset is an event, not an error");
+        }
+    }
+
+    @Test
+    void statsLineShowsLoopPassesAndCpuEveryInterval() throws Exception {
+        try (RunningServer server = start("--stats-interval", "1")) {
+            String line = server.log().await("stats:", Duration.ofSeconds(5));
+            Matcher numbers = Pattern.compile("stats: ([\\d,]+) loop passes/s, CPU (\\d+)% of a core, 0 clients")
+                    .matcher(line);
+            assertTrue(numbers.find(), line);
+            long passesPerSecond = Long.parseLong(numbers.group(1).replace(",", ""));
+            assertTrue(passesPerSecond > 1000, "a busy loop goes round far more than 1000 times a second: " + line);
+        }
+    }
+
+    @Test
+    void noStatsAndQuietSwitchTheStatsLineOff() throws Exception {
+        for (String option : new String[] {"--no-stats", "--quiet"}) {
+            try (RunningServer server = start("--stats-interval", "1", option)) {
+                Thread.sleep(1500);
+                assertFalse(server.log().contains("stats:"), option + " still printed " + server.log().lines());
+            }
+        }
+    }
+
+    @Test
+    void clientThatDoesNotReadStopsBeingReadAboveTheHighMarkAndResumesBelowTheLow() throws Exception {
+        // 16 MiB in lines of 8000 bytes: more than the kernel buffers hold, in few enough lines
+        // that logging each echo stays cheap.
+        byte[] payload = new byte[16 * 1024 * 1024];
+        for (int i = 0; i < payload.length; i++) {
+            payload[i] = (i % 8000 == 7999) ? (byte) '\n' : (byte) ('a' + i % 26);
+        }
+        try (RunningServer server = start();
+                TestClient client = server.connect()) {
+            // Write from another thread: once the server stops reading us, this write blocks.
+            var writer = CompletableFuture.runAsync(() -> {
+                try {
+                    client.send(payload);
+                    client.shutdownOutput();
+                } catch (IOException failed) {
+                    throw new RuntimeException(failed);
+                }
+            });
+            server.log().await("not reading:", Duration.ofSeconds(15));
+
+            byte[] received = client.readToEnd();
+            writer.get(10, TimeUnit.SECONDS);
+            assertTrue(server.log().contains("reading again:"));
+            assertEquals(payload.length, received.length, "byte count");
+            assertTrue(Arrays.equals(payload, received), "echo differs from what was sent");
+        }
+    }
+
+    @Test
+    void stopEndsTheLoopPromptlyAndClosesTheClients() throws Exception {
+        RunningServer server = start();
+        try (TestClient idle = server.connect(); TestClient midLine = server.connect()) {
+            idle.send("hi\n");
+            idle.readLine();
+            midLine.send("unfinished");
+            long before = System.nanoTime();
+            server.close(); // stop(), then waits for serve() to return
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before);
+            assertTrue(millis < 1000, "serve() took " + millis + " ms to return after stop()");
+            assertTrue(idle.closedByServerWithin(Duration.ofSeconds(2)), "idle client not closed");
+            assertTrue(midLine.closedByServerWithin(Duration.ofSeconds(2)), "client mid-line not closed");
+        }
+    }
+}
