@@ -20,6 +20,7 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.ZoneId;
 import java.util.function.Consumer;
 
 /**
@@ -69,6 +70,8 @@ public final class SelectorEchoServer implements EchoServer {
     private static final long FIRST_ACCEPT_BACKOFF_MS = 50;
     private static final long MAX_ACCEPT_BACKOFF_MS = 1_000;
     private static final long IDLE_TICK_MS = 1_000;
+    /** Longer lines are logged shortened: a projector shows about this much. */
+    private static final int LOGGED_LINE_BYTES = 80;
     /** Longest {@code sleep N} honoured in debug mode, so a typo cannot freeze the demo for an hour. */
     private static final double MAX_SLEEP_SECONDS = 60;
 
@@ -104,6 +107,9 @@ public final class SelectorEchoServer implements EchoServer {
         // The complete lines of one read: up to READ_BUDGET new bytes plus an unfinished line
         // (shorter than maxLine) carried over from earlier reads.
         this.echoBatch = ByteBuffer.allocateDirect(READ_BUDGET + maxLine);
+        // The log's timestamps read the time-zone rules from a file on first use. Read them now:
+        // if the first line logged is "out of file descriptors", opening that file fails too.
+        ZoneId.systemDefault().getRules();
         selector = Selector.open();
         listener = ServerSocketChannel.open();
         try {
@@ -289,12 +295,20 @@ public final class SelectorEchoServer implements EchoServer {
     /** The framer's sink: one complete line, terminator included, into this read's echo batch. */
     private void queueLine(Connection connection, ByteBuffer line) {
         if (!log.quiet()) { // build no log text at all when nobody will see it
-            log.event(connection.address, "echo " + Bytes.visible(line));
+            log.event(connection.address, "echo " + loggable(line));
         }
         if (debug) {
             sleepIfAsked(connection, line);
         }
         echoBatch.put(line);
+    }
+
+    /** A line as the log shows it: whole if short, otherwise its start and its length. */
+    private static String loggable(ByteBuffer line) {
+        if (line.remaining() <= LOGGED_LINE_BYTES) {
+            return Bytes.visible(line);
+        }
+        return Bytes.visible(line.slice(line.position(), LOGGED_LINE_BYTES / 2)) + "... (" + line.remaining() + " bytes)";
     }
 
     /**

@@ -1,0 +1,296 @@
+package dev.echostages.stage4;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.echostages.common.CpuMeter;
+import dev.echostages.common.testing.RunningServer;
+import dev.echostages.common.testing.TestClient;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The lessons of stage 4, proved against the real server over loopback. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class SelectorEchoServerTest {
+
+    /** "Almost no CPU" per idle second; a selector that spins burns close to 1000 ms of it. */
+    private static final long IDLE_CPU_BUDGET_MS = 50;
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static RunningServer start(String... args) throws IOException {
+        return RunningServer.start(SelectorEchoServer.commandLine(), SelectorEchoServer::new, args);
+    }
+
+    /** CPU time the server's loop thread uses during one second of wall time. */
+    private static long loopCpuMillisOverOneSecond(RunningServer server) throws InterruptedException {
+        long before = CpuMeter.threadCpuNanos(server.thread());
+        Thread.sleep(1_000);
+        return (CpuMeter.threadCpuNanos(server.thread()) - before) / 1_000_000;
+    }
+
+    /** Runs a blocking client-side task on a thread of its own (the common pool may have one thread only). */
+    private static CompletableFuture<Void> inBackground(Runnable task) {
+        return CompletableFuture.runAsync(task, runnable -> Thread.ofPlatform().daemon().start(runnable));
+    }
+
+    /** {@code count} lines of 8000 bytes each: long lines keep the log short when it is on. */
+    private static byte[] longLines(int count) {
+        byte[] payload = new byte[count * 8000];
+        for (int i = 0; i < payload.length; i++) {
+            payload[i] = (i % 8000 == 7999) ? (byte) '\n' : (byte) ('a' + i % 26);
+        }
+        return payload;
+    }
+
+    @Test
+    void selectorIdlesWithoutCpuAlsoAfterASlowReaderDrainedAndAClientLeft() throws Exception {
+        try (RunningServer server = start("--quiet");
+                TestClient silent = server.connect();
+                TestClient slowReader = server.connect()) {
+            try (TestClient leaver = server.connect()) {
+                leaver.send("bye\n");
+                assertArrayEquals(bytes("bye\n"), leaver.readLine());
+            } // its socket now reads as "ready, end of stream" until the server closes it
+            silent.send("hi\n");
+            assertArrayEquals(bytes("hi\n"), silent.readLine());
+            Thread.sleep(200);
+            long idle = loopCpuMillisOverOneSecond(server);
+            assertTrue(idle < IDLE_CPU_BUDGET_MS, "loop used " + idle + " ms of CPU in an idle second");
+
+            // 4 MiB sent without reading: the server stops reading, holds its echo, and waits on
+            // OP_WRITE. Then the client reads it all, and the server must drop OP_WRITE again.
+            byte[] payload = longLines(512) /* 4 MB */;
+            var writer = inBackground(() -> {
+                try {
+                    slowReader.send(payload);
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            Thread.sleep(500);
+            assertArrayEquals(payload, slowReader.readExactly(payload.length));
+            writer.get(10, TimeUnit.SECONDS);
+            Thread.sleep(200);
+            long afterDrain = loopCpuMillisOverOneSecond(server);
+            assertTrue(afterDrain < IDLE_CPU_BUDGET_MS,
+                    "loop used " + afterDrain + " ms of CPU in an idle second after a slow reader drained (OP_WRITE left on?)");
+        }
+    }
+
+    @Test
+    void slowReaderPausesReadingAboveTheHighMarkAndResumesBelowTheLowMark() throws Exception {
+        try (RunningServer server = start();
+                Socket slowReader = new Socket()) {
+            // A small receive window, set before connecting: the kernel buffers between the two
+            // ends then fill after a few hundred KiB instead of tens of MiB, and what is left
+            // over is the server's to hold (or not).
+            slowReader.setReceiveBufferSize(4 * 1024);
+            slowReader.connect(server.address(), 5_000);
+            slowReader.setSoTimeout(5_000);
+            // 8 MB: more than the server's socket send buffer can grow to (4 MiB, net.ipv4.tcp_wmem).
+            byte[] payload = longLines(1024);
+            var writer = inBackground(() -> {
+                try {
+                    slowReader.getOutputStream().write(payload);
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            String paused = server.log().await("not reading until it drains", Duration.ofSeconds(10));
+            Matcher held = Pattern.compile(" (\\d+) KiB of echo unsent").matcher(paused);
+            assertTrue(held.find(), paused);
+            // Above 64 KiB, but never more than one read (16 KiB) and one line (8 KiB) above it.
+            int kib = Integer.parseInt(held.group(1));
+            assertTrue(kib >= 64 && kib <= 64 + 16 + 8, "held " + kib + " KiB when it paused");
+
+            assertArrayEquals(payload, slowReader.getInputStream().readNBytes(payload.length));
+            writer.get(10, TimeUnit.SECONDS);
+            assertTrue(server.log().contains("reading again"), "never resumed reading");
+        }
+    }
+
+    @Test
+    void oneBusyClientCannotStarveTheOthers() throws Exception {
+        try (RunningServer server = start("--quiet");
+                TestClient busy = server.connect();
+                TestClient other = server.connect()) {
+            AtomicBoolean flooding = new AtomicBoolean(true);
+            byte[] block = longLines(32);
+            // The busy client writes as fast as it can and reads its echoes as fast as it can, so
+            // its socket is never empty: a loop that read it "until there is nothing left" would
+            // never come back to anyone else.
+            var writer = inBackground(() -> {
+                try {
+                    while (flooding.get()) {
+                        busy.send(block);
+                    }
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            var reader = inBackground(() -> {
+                try {
+                    InputStream in = busy.input();
+                    byte[] sink = new byte[64 * 1024];
+                    while (flooding.get() && in.read(sink) >= 0) {
+                        // discard: only the other client's latency matters here
+                    }
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            Thread.sleep(200); // let the flood start
+            long worstMillis = 0;
+            for (int i = 0; i < 20; i++) {
+                long sent = System.nanoTime();
+                other.send("ping " + i + "\n");
+                assertArrayEquals(bytes("ping " + i + "\n"), other.readLine());
+                worstMillis = Math.max(worstMillis, (System.nanoTime() - sent) / 1_000_000);
+            }
+            flooding.set(false);
+            assertFalse(writer.isCompletedExceptionally() || reader.isCompletedExceptionally(), "the flood failed");
+            // Served within milliseconds in practice; a second leaves room for a loaded machine.
+            assertTrue(worstMillis < 1_000, "the other client waited " + worstMillis + " ms behind the busy one");
+        }
+    }
+
+    @Test
+    void blockingHandlerFreezesEveryOtherClientAndDebugModeNamesIt() throws Exception {
+        try (RunningServer server = start("--debug", "--slow-callback-ms", "100");
+                TestClient culprit = server.connect();
+                TestClient bystander = server.connect()) {
+            bystander.send("before\n");
+            assertArrayEquals(bytes("before\n"), bystander.readLine());
+
+            culprit.send("sleep 0.8\n");
+            Thread.sleep(100); // the loop is now asleep inside the culprit's handler
+            long sent = System.nanoTime();
+            bystander.send("anyone there?\n");
+            assertArrayEquals(bytes("anyone there?\n"), bystander.readLine());
+            long waitedMillis = (System.nanoTime() - sent) / 1_000_000;
+            assertTrue(waitedMillis >= 500, "the bystander waited only " + waitedMillis + " ms");
+            assertArrayEquals(bytes("sleep 0.8\n"), culprit.readLine(), "the culprit's line is echoed too");
+
+            String warning = server.log().await("held the event loop", Duration.ofSeconds(2));
+            assertTrue(warning.contains(culprit.socket().getLocalSocketAddress().toString()),
+                    "the warning names the culprit: " + warning);
+            Matcher took = Pattern.compile("held the event loop for (\\d+) ms").matcher(warning);
+            assertTrue(took.find(), warning);
+            assertTrue(Long.parseLong(took.group(1)) >= 800, warning);
+            String bystanderAddress = bystander.socket().getLocalSocketAddress().toString();
+            assertFalse(server.log().lines().stream().anyMatch(l -> l.contains("held the event loop") && l.contains(bystanderAddress)),
+                    "the bystander was blamed");
+        }
+    }
+
+    @Test
+    void withoutDebugASleepLineIsJustALineAndNothingIsTimed() throws Exception {
+        try (RunningServer server = start();
+                TestClient client = server.connect()) {
+            client.send("sleep 3\n");
+            client.setReadTimeout(Duration.ofSeconds(2)); // far less than the 3 s it asks for
+            assertArrayEquals(bytes("sleep 3\n"), client.readLine());
+            assertFalse(server.log().contains("held the event loop"), "slow-handler warning without --debug");
+            assertFalse(server.log().contains("blocking the event loop"), "honoured sleep without --debug");
+        }
+    }
+
+    @Test
+    void idleTicksShowTheLoopAsleepInTheKernelAndAreOffByDefault() throws Exception {
+        try (RunningServer ticking = start("--idle-ticks")) {
+            ticking.log().await("select() returned with no events", Duration.ofSeconds(3));
+        }
+        try (RunningServer silent = start()) {
+            Thread.sleep(1_300);
+            assertFalse(silent.log().contains("select() returned with no events"), "ticks without --idle-ticks");
+        }
+    }
+
+    @Test
+    void stopWakesTheSelectorAndClosesEveryClient() throws Exception {
+        try (RunningServer server = start();
+                TestClient talker = server.connect();
+                TestClient midLine = server.connect()) {
+            talker.send("hello\n");
+            assertArrayEquals(bytes("hello\n"), talker.readLine());
+            midLine.send("half a li");
+            server.log().await(l -> l.contains("connected (2 clients)"), Duration.ofSeconds(5));
+
+            // The loop thread is asleep in select() with no timeout: only wakeup() can end it.
+            server.server().stop();
+            server.thread().join(2_000);
+            assertFalse(server.thread().isAlive(), "serve() still running 2 s after stop()");
+            assertTrue(talker.closedByServerWithin(Duration.ofSeconds(2)));
+            assertTrue(midLine.closedByServerWithin(Duration.ofSeconds(2)));
+            assertTrue(server.log().contains("closed the listener and 2 clients"), String.join("\n", server.log().lines()));
+            server.server().stop(); // idempotent
+        }
+    }
+
+    @Test
+    void telnetStyleSessionIsLoggedWithTheClientAddress() throws Exception {
+        try (RunningServer server = start();
+                TestClient client = server.connect()) {
+            client.send("hello\r\n");
+            assertArrayEquals(bytes("hello\r\n"), client.readLine());
+            client.shutdownOutput();
+            assertEquals(0, client.readToEnd().length);
+            String who = client.socket().getLocalSocketAddress().toString();
+            server.log().await(who + " disconnected", Duration.ofSeconds(2));
+            List<String> lines = server.log().lines();
+            assertTrue(lines.stream().anyMatch(l -> l.contains(who + " connected")), String.join("\n", lines));
+            assertTrue(lines.stream().anyMatch(l -> l.contains(who + " echo hello\\r\\n")), String.join("\n", lines));
+        }
+    }
+
+    @Test
+    void quietLogsNoEventsButStillEchoes() throws Exception {
+        try (RunningServer server = start("--quiet");
+                TestClient client = server.connect()) {
+            client.send("shh\n");
+            assertArrayEquals(bytes("shh\n"), client.readLine());
+            assertEquals(List.of(), server.log().lines());
+        }
+    }
+
+    @Test
+    void linesOfManyReadsAndManyLinesPerReadAreEchoedInOrder() throws Exception {
+        // Bigger than one read (16 KiB) and with a line straddling every read boundary.
+        var sent = new ByteArrayOutputStream();
+        for (int i = 0; sent.size() < 200_000; i++) {
+            sent.write(bytes("line " + i + " " + "x".repeat(i % 97) + "\n"));
+        }
+        byte[] payload = sent.toByteArray();
+        try (RunningServer server = start("--quiet");
+                TestClient client = server.connect()) {
+            var writer = inBackground(() -> {
+                try {
+                    client.send(payload);
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            byte[] received = client.readExactly(payload.length);
+            writer.get(10, TimeUnit.SECONDS);
+            assertTrue(Arrays.equals(payload, received), "echo differs");
+        }
+    }
+}
