@@ -8,7 +8,6 @@ import dev.echostages.common.LineFramer.LineTooLongException;
 import dev.echostages.common.Log;
 import dev.echostages.common.Protocol;
 import dev.echostages.common.ServerOptions;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -52,7 +51,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class VirtualThreadEchoServer implements EchoServer {
 
     /** Bytes per read; a line longer than this is collected across reads by the framer. */
-    private static final int READ_CHUNK = 16 * 1024;
+    private static final int READ_CHUNK = 8 * 1024;
 
     private final ServerSocket listener;
     private final Log log;
@@ -110,7 +109,11 @@ public final class VirtualThreadEchoServer implements EchoServer {
                 if (stopping) {
                     return; // stop() closed the listener: the normal way out
                 }
-                throw acceptFailed;
+                // Typically "Too many open files": the clients already connected deserve to be
+                // served on, so log it, wait a moment for some of them to leave, and try again.
+                log.error(localAddress(), "accept failed, retrying in 100 ms", acceptFailed);
+                sleepBeforeRetry();
+                continue;
             }
             SocketAddress address = socket.getRemoteSocketAddress();
             if (stopping) {
@@ -125,11 +128,20 @@ public final class VirtualThreadEchoServer implements EchoServer {
             }
             // The thread is created unstarted so that it is registered before it can finish.
             Thread thread = Thread.ofVirtual()
-                    .name("client-" + ++connectionNumber + " " + address)
+                    .name("client-" + ++connectionNumber)
                     .unstarted(() -> serveClient(socket, address));
             Client client = new Client(socket, thread, address);
             clients.add(client);
             thread.start();
+        }
+    }
+
+    private void sleepBeforeRetry() throws IOException {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while backing off after a failed accept", interrupted);
         }
     }
 
@@ -174,23 +186,22 @@ public final class VirtualThreadEchoServer implements EchoServer {
 
     private String echoUntilEndOfStream(Socket socket, SocketAddress address, LineFramer framer) throws IOException {
         InputStream in = socket.getInputStream();
-        // Lines of one read go out in one write (one system call), flushed before the next read.
-        OutputStream out = new BufferedOutputStream(socket.getOutputStream(), READ_CHUNK);
+        OutputStream out = socket.getOutputStream();
+        // The one buffer this client owns while idle: plain blocking code cannot share it the way
+        // stage 4's single loop shares one, and that is most of what an idle client costs here.
         byte[] chunk = new byte[READ_CHUNK];
         int count;
         try {
             // read() parks this virtual thread (not an OS thread) until bytes arrive.
             while ((count = in.read(chunk)) != -1) {
-                framer.feed(chunk, 0, count, line -> echo(line, address, out));
                 // write() parks too while the client's window is full, and meanwhile we do not
-                // read: a client that never reads cannot make us hold more than one chunk. The
-                // contract's high and low water marks come for free with blocking writes.
-                out.flush();
+                // read: a client that never reads cannot make us hold more than this one chunk.
+                // The contract's high and low water marks come for free with blocking writes.
+                framer.feed(chunk, 0, count, line -> echo(line, address, out));
             }
         } catch (LineTooLongException tooLong) {
             log.warn(address, tooLong.getMessage() + ": sending an error and disconnecting");
             out.write(Protocol.lineTooLongReply(maxLine)); // after the lines before it, in order
-            out.flush();
             socket.shutdownOutput();
             throw tooLong;
         }
@@ -199,7 +210,6 @@ public final class VirtualThreadEchoServer implements EchoServer {
         if (tail.length > 0) {
             log.event(address, "end of stream, echoing unterminated tail: " + Bytes.visible(tail));
             out.write(tail);
-            out.flush();
         }
         socket.shutdownOutput();
         return "disconnected";

@@ -97,6 +97,20 @@ final class ServerProcess implements AutoCloseable {
         throw new AssertionError("no '" + fragment + "' on stdout within " + timeout + "\n" + transcript());
     }
 
+    /** Waits until {@code count} stdout lines contain {@code fragment} (the reader thread lags a little); returns them. */
+    List<String> awaitStdoutLines(String fragment, int count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<String> matching;
+        while ((matching = stdout.stream().filter(line -> line.contains(fragment)).toList()).size() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(matching.size() + " of " + count + " lines with '" + fragment + "' within "
+                        + timeout + "\n" + transcript());
+            }
+            Thread.sleep(20);
+        }
+        return matching;
+    }
+
     /** A test that fails must not leave a server behind. */
     @Override
     public void close() throws InterruptedException, IOException {
