@@ -1,0 +1,169 @@
+package dev.echostages.benchmarks;
+
+import dev.echostages.benchmarks.harness.RepoRoot;
+import dev.echostages.benchmarks.harness.ServerCpuProfiler;
+import dev.echostages.benchmarks.harness.ServerKind;
+import dev.echostages.benchmarks.report.ReportGenerator;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatFactory;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs the benchmarks and writes the report: one command per mode.
+ *
+ * <pre>
+ *   quick   every benchmark once, tiny settings, about a minute (CI runs it in ./mvnw verify)
+ *           results in benchmarks/target/quick/ (JSON, REPORT.md, report/*.png)
+ *   full    the real run, about 25 minutes on two cores; writes benchmarks/results/jmh-result.json,
+ *           then benchmarks/REPORT.md and benchmarks/report/*.png
+ *   report JSON [DIR]   (re)writes REPORT.md and report/*.png from a JMH JSON file into DIR
+ * </pre>
+ *
+ * {@code --servers busyloop,selector,...} limits a run to some servers.
+ *
+ * <p>Each mode is a few JMH runs, because the three benchmarks want different parameter grids
+ * (the idle benchmark needs no placements; unpinned is only worth measuring at N = 0). The runs'
+ * results are written as one JSON array, the same format as JMH's own {@code -rf json}.
+ */
+public final class BenchmarkMain {
+
+    /** One JMH run: a benchmark class and the parameter values to sweep. */
+    record Plan(Class<?> benchmark, List<String> servers, String sizeParam, List<String> sizes, List<String> placements) {
+        int trials() {
+            return servers.size() * sizes.size() * placements.size();
+        }
+    }
+
+    /** Iterations and their length for one mode. */
+    record Settings(int warmupIterations, long warmupMillis, int measurementIterations, long measurementMillis) {
+        /** Per trial: a JVM fork, the server's start, 1,000 idle connections opened and confirmed. */
+        static final long TRIAL_OVERHEAD_MILLIS = 3_500;
+
+        long trialMillis() {
+            return warmupIterations * warmupMillis + measurementIterations * measurementMillis + TRIAL_OVERHEAD_MILLIS;
+        }
+    }
+
+    static final Settings QUICK = new Settings(1, 300, 1, 500);
+    static final Settings FULL = new Settings(2, 1_000, 5, 2_000);
+
+    static List<Plan> quickPlans(List<String> servers) {
+        return List.of(
+                new Plan(IdleCostBenchmark.class, servers, "idleConnections", List.of("100"), List.of("split")),
+                new Plan(RoundTripBenchmark.class, servers, "idleConnections", List.of("100"), List.of("split")),
+                new Plan(ThroughputBenchmark.class, servers, "clients", List.of("16"), List.of("split")));
+    }
+
+    static List<Plan> fullPlans(List<String> servers) {
+        List<String> idle = List.of("0", "100", "1000");
+        return List.of(
+                new Plan(IdleCostBenchmark.class, servers, "idleConnections", idle, List.of("split")),
+                new Plan(RoundTripBenchmark.class, servers, "idleConnections", idle, List.of("same-core", "split")),
+                new Plan(RoundTripBenchmark.class, servers, "idleConnections", List.of("0"), List.of("unpinned")),
+                new Plan(ThroughputBenchmark.class, servers, "clients", List.of("1", "16", "64"), List.of("split", "same-core")));
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<String> arguments = new ArrayList<>(Arrays.asList(args));
+        List<String> servers = List.of(ServerKind.ALL_IDS.split(","));
+        int serversAt = arguments.indexOf("--servers");
+        if (serversAt >= 0 && serversAt + 1 < arguments.size()) {
+            servers = List.of(arguments.get(serversAt + 1).split(","));
+            servers.forEach(ServerKind::byId); // fail now on a typo, not after minutes of running
+            arguments.subList(serversAt, serversAt + 2).clear();
+        }
+        String mode = arguments.isEmpty() ? "help" : arguments.getFirst();
+        Path root = RepoRoot.find();
+        switch (mode) {
+            case "quick" -> {
+                Path out = arguments.size() > 1 ? Path.of(arguments.get(1)) : root.resolve("benchmarks/target/quick");
+                runAndReport(quickPlans(servers), QUICK, "quick", out.resolve("jmh-result.json"), out);
+            }
+            case "full" -> runAndReport(fullPlans(servers), FULL, "full",
+                    root.resolve("benchmarks/results/jmh-result.json"), root.resolve("benchmarks"));
+            case "report" -> {
+                if (arguments.size() < 2) {
+                    usage(System.err);
+                    System.exit(2);
+                }
+                Path out = arguments.size() > 2 ? Path.of(arguments.get(2)) : root.resolve("benchmarks");
+                new ReportGenerator(Path.of(arguments.get(1)), out).write();
+            }
+            case "help", "--help", "-h" -> usage(System.out);
+            default -> {
+                System.err.println("unknown mode '" + mode + "'");
+                usage(System.err);
+                System.exit(2);
+            }
+        }
+    }
+
+    private static void usage(PrintStream out) {
+        out.println("usage: benchmarks quick [DIR] | full | report JSON [DIR]   [--servers id,id,...]");
+        out.println("  quick   every benchmark once with tiny settings (about a minute)");
+        out.println("  full    the real run (" + estimate(fullPlans(List.of(ServerKind.ALL_IDS.split(","))), FULL)
+                + "); writes benchmarks/REPORT.md and benchmarks/report/*.png");
+        out.println("  report  rewrites REPORT.md and report/*.png from a JMH JSON file");
+        out.println("servers: " + ServerKind.ALL_IDS);
+    }
+
+    /** Runs the plans, writes one JSON file with all their results, then the report from it. */
+    public static void runAndReport(List<Plan> plans, Settings settings, String modeName, Path json, Path reportDir)
+            throws RunnerException, IOException {
+        System.out.println("# echo-stages benchmarks, " + modeName + " mode: " + estimate(plans, settings));
+        List<RunResult> results = new ArrayList<>();
+        for (Plan plan : plans) {
+            results.addAll(run(plan, settings, modeName.equals("quick")));
+        }
+        Files.createDirectories(json.toAbsolutePath().getParent());
+        try (PrintStream out = new PrintStream(Files.newOutputStream(json), true, "UTF-8")) {
+            ResultFormatFactory.getInstance(ResultFormatType.JSON, out).writeOut(results);
+        }
+        System.out.println("# results: " + json);
+        new ReportGenerator(json, reportDir).write();
+        System.out.println("# report: " + reportDir.resolve(ReportGenerator.REPORT_FILE));
+    }
+
+    private static Collection<RunResult> run(Plan plan, Settings settings, boolean failOnError) throws RunnerException {
+        ChainedOptionsBuilder options = new OptionsBuilder()
+                .include(plan.benchmark().getName() + "\\.")
+                .param("server", plan.servers().toArray(String[]::new))
+                .param(plan.sizeParam(), plan.sizes().toArray(String[]::new))
+                .param("placement", plan.placements().toArray(String[]::new))
+                .warmupIterations(settings.warmupIterations())
+                .warmupTime(TimeValue.milliseconds(settings.warmupMillis()))
+                .measurementIterations(settings.measurementIterations())
+                .measurementTime(TimeValue.milliseconds(settings.measurementMillis()))
+                .forks(1)
+                .threads(1)
+                // A hung server must not hang the run: sockets time out after 10 s, JMH after this.
+                .timeout(TimeValue.seconds(60))
+                .addProfiler(ServerCpuProfiler.class)
+                .jvmArgsAppend("-D" + RepoRoot.PROPERTY + "=" + RepoRoot.find())
+                // Quick mode is a test: a server that fails must fail it. The full run goes on with
+                // the other servers and the report shows what is missing.
+                .shouldFailOnError(failOnError);
+        return new Runner(options.build()).run();
+    }
+
+    static String estimate(List<Plan> plans, Settings settings) {
+        int trials = plans.stream().mapToInt(Plan::trials).sum();
+        long millis = trials * settings.trialMillis();
+        return String.format(Locale.ROOT, "%d trials, about %.0f min %02d s", trials,
+                Math.floor(millis / 60_000.0), (millis / 1000) % 60);
+    }
+}

@@ -1,0 +1,107 @@
+package dev.echostages.benchmarks.harness;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What every benchmark does around its measured loop: start the server under test in its
+ * placement, pin the client thread, open the idle connections, and read the server's CPU at the
+ * start and end of each iteration for {@link ServerCpuProfiler}.
+ *
+ * <p>Idle connections are opened only once the server is listening, and each one echoes a line
+ * before the benchmark begins. That proves the server accepted and registered it: a connection
+ * still waiting in the listen backlog would cost the server nothing and prove nothing.
+ */
+public final class ServerFixture implements AutoCloseable {
+    /** Connections opened, then confirmed, this many at a time (the listen backlog is bounded). */
+    private static final int CONFIRM_BATCH = 100;
+
+    private final ServerProcess server;
+    private final Placement placement;
+    private final List<EchoConnection> idle = new ArrayList<>();
+    private long pinnedThreadId = -1;
+    private long startCpuNanos;
+    private long startWallNanos;
+
+    private ServerFixture(ServerProcess server, Placement placement) {
+        this.server = server;
+        this.placement = placement;
+    }
+
+    public static ServerFixture start(String serverId, String placementId, int idleConnections) throws IOException {
+        Placement placement = Placement.byId(placementId);
+        ServerFixture fixture = new ServerFixture(ServerProcess.start(ServerKind.byId(serverId), placement.serverCpu()), placement);
+        try {
+            fixture.pinClientThread();
+            fixture.openIdleConnections(idleConnections);
+        } catch (IOException | RuntimeException failed) {
+            fixture.close();
+            throw failed;
+        }
+        return fixture;
+    }
+
+    public EchoConnection connect() throws IOException {
+        return new EchoConnection(server.port());
+    }
+
+    /** Iteration setup: pin (again, should JMH have moved us to another thread) and start the window. */
+    public void beginIteration() {
+        pinClientThread();
+        startWallNanos = System.nanoTime();
+        startCpuNanos = server.cpuNanos();
+    }
+
+    /** Iteration teardown: close the window with the number of echoes it saw. */
+    public void endIteration(long echoes) {
+        long cpu = server.cpuNanos() - startCpuNanos;
+        long wall = System.nanoTime() - startWallNanos;
+        ServerCpuProfiler.publish(new ServerCpuProfiler.Window(cpu, wall, echoes));
+    }
+
+    private void pinClientThread() {
+        long threadId = Placement.currentThreadId();
+        if (threadId != pinnedThreadId) {
+            placement.pinCurrentThread();
+            pinnedThreadId = threadId;
+        }
+    }
+
+    private void openIdleConnections(int count) throws IOException {
+        for (int opened = 0; opened < count; opened += CONFIRM_BATCH) {
+            List<EchoConnection> batch = new ArrayList<>();
+            for (int i = opened; i < Math.min(count, opened + CONFIRM_BATCH); i++) {
+                EchoConnection connection = connect();
+                idle.add(connection);
+                batch.add(connection);
+            }
+            byte[] hello = "idle connection says hello\n".getBytes(StandardCharsets.US_ASCII);
+            for (EchoConnection connection : batch) {
+                connection.send(hello);
+            }
+            for (EchoConnection connection : batch) {
+                connection.expectEcho(hello);
+            }
+        }
+    }
+
+    /** Closes the idle connections first, so the server stops with nothing left to serve. */
+    @Override
+    public void close() throws IOException {
+        IOException first = null;
+        for (EchoConnection connection : idle) {
+            try {
+                connection.close();
+            } catch (IOException failed) {
+                first = first == null ? failed : first;
+            }
+        }
+        idle.clear();
+        server.close();
+        if (first != null) {
+            throw first;
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package dev.echostages.benchmarks.harness;
+
+import dev.echostages.benchmarks.reference.NettyEchoServer;
+import dev.echostages.benchmarks.reference.ThreadPerConnectionEchoServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Every server the benchmarks compare, and how to start it as a process of its own. The
+ * {@link #id} is what the JMH {@code server} parameter and the report use.
+ *
+ * <p>Stage servers start from the jar their module builds ({@code <repo>/<module>/target/<module>.jar});
+ * the two references start from this module's classpath with their own {@code main}.
+ */
+public enum ServerKind {
+    BUSYLOOP("busyloop", "stage 3 busy loop", "stage3-nonblocking-busyloop", null),
+    SELECTOR("selector", "stage 4 selector", "stage4-selector", null),
+    NIO2("nio2", "stage 5 NIO.2 channels", "stage5-async", null, "--server", "channels"),
+    VIRTUAL("virtual", "stage 5 virtual threads", "stage5-async", null, "--server", "virtual"),
+    THREADS("threads", "thread per connection (ref.)", null, ThreadPerConnectionEchoServer.class),
+    NETTY("netty", "Netty NIO (ref.)", null, NettyEchoServer.class);
+
+    /** The JMH parameter values, in the order tables and charts list them. */
+    public static final String ALL_IDS = "busyloop,selector,nio2,virtual,threads,netty";
+
+    private final String id;
+    private final String label;
+    private final String module;
+    private final Class<?> mainClass;
+    private final List<String> extraArgs;
+
+    ServerKind(String id, String label, String module, Class<?> mainClass, String... extraArgs) {
+        this.id = id;
+        this.label = label;
+        this.module = module;
+        this.mainClass = mainClass;
+        this.extraArgs = List.of(extraArgs);
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public static ServerKind byId(String id) {
+        return Arrays.stream(values()).filter(kind -> kind.id.equals(id)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no server '" + id + "'; known: " + ALL_IDS));
+    }
+
+    /** The java command that starts this server on a free loopback port with logging off. */
+    public List<String> command() {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        List<String> command = new ArrayList<>(List.of(java.toString()));
+        if (module != null) {
+            Path jar = RepoRoot.find().resolve(module).resolve("target").resolve(module + ".jar");
+            if (!Files.isRegularFile(jar)) {
+                throw new IllegalStateException(jar + " is missing: build it first (./mvnw -q -pl "
+                        + module + " -am package -DskipTests)");
+            }
+            command.addAll(List.of("-jar", jar.toString()));
+        } else {
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
+        }
+        command.addAll(extraArgs);
+        command.addAll(List.of("--host", "127.0.0.1", "--port", "0", "--quiet"));
+        return command;
+    }
+}
