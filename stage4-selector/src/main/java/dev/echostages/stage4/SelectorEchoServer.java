@@ -3,6 +3,7 @@ package dev.echostages.stage4;
 import dev.echostages.common.Bytes;
 import dev.echostages.common.Closer;
 import dev.echostages.common.CommandLine;
+import dev.echostages.common.CpuMeter;
 import dev.echostages.common.EchoServer;
 import dev.echostages.common.LineFramer;
 import dev.echostages.common.LineFramer.LineTooLongException;
@@ -21,6 +22,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
+import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
@@ -147,19 +149,30 @@ public final class SelectorEchoServer implements EchoServer {
                 }
                 long timeout = selectTimeoutMillis();
                 long asleepSince = idleTicks ? System.nanoTime() : 0;
+                long cpuBefore = idleTicks ? CpuMeter.threadCpuNanos(Thread.currentThread()) : 0;
                 // select(Consumer) hands each ready key to the handler and clears it. With the
                 // classic selectedKeys() loop you must remove every key yourself, or it stays
                 // selected and is handled again next round with readiness that is long gone.
                 int handled = selector.select(handler, timeout);
-                if (handled == 0 && idleTicks && !stopping
-                        && System.nanoTime() - asleepSince >= IDLE_TICK_MS * 1_000_000 * 9 / 10) {
-                    log.event("select() returned with no events: 1 s asleep in the kernel, 0 CPU used");
+                if (handled == 0 && idleTicks && !stopping) {
+                    reportIdleTick(asleepSince, cpuBefore);
                 }
                 resumeAcceptingWhenDue();
             }
         } finally {
             closeEverything();
         }
+    }
+
+    /** The book's "no events" line, with what the second of sleep cost: nothing, measured. */
+    private void reportIdleTick(long asleepSince, long cpuBefore) {
+        long asleepNanos = System.nanoTime() - asleepSince;
+        if (asleepNanos < IDLE_TICK_MS * 1_000_000 * 9 / 10) {
+            return; // woken early (an accept back-off ending), not a tick
+        }
+        long cpuNanos = CpuMeter.threadCpuNanos(Thread.currentThread()) - cpuBefore;
+        log.event(String.format(Locale.ROOT, "select() returned with no events after %.1f s asleep in the kernel (loop thread CPU: %.2f ms)",
+                asleepNanos / 1e9, cpuNanos / 1e6));
     }
 
     /** 0 (sleep until something is ready) unless a tick or the end of an accept back-off is due. */
