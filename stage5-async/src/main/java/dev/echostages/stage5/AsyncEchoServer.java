@@ -85,7 +85,6 @@ public final class AsyncEchoServer {
         // The pool may otherwise add carriers to make up for one stuck in a call that pins it;
         // capping it keeps the promise "this many OS threads, no more".
         System.setProperty("jdk.virtualThreadScheduler.maxPoolSize", wanted);
-        log.event("virtual threads will run on " + carriers + " carrier thread(s)");
     }
 
     public static void main(String[] args) {

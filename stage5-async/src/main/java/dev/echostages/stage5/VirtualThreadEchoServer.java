@@ -89,6 +89,9 @@ public final class VirtualThreadEchoServer implements EchoServer {
     @Override
     public void serve() throws IOException {
         serving = true;
+        String carriers = System.getProperty("jdk.virtualThreadScheduler.parallelism",
+                Runtime.getRuntime().availableProcessors() + " (one per core)");
+        log.event("one virtual thread per client, carried by " + carriers + " OS thread(s)");
         try {
             acceptUntilStopped();
             finishClients();

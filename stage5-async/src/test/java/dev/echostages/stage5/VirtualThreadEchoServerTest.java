@@ -54,6 +54,8 @@ class VirtualThreadEchoServerTest extends AsyncServerLessons {
             // "connected, served by VirtualThread[#31,client-2]/runnable@ForkJoinPool-1-worker-1":
             // after the '@' is the carrier, the OS thread the virtual thread is mounted on.
             List<String> served = process.awaitStdoutLines("served by", count, Duration.ofSeconds(10));
+            assertTrue(process.stdout().getFirst().startsWith("Listening on "), "first line: " + process.stdout().getFirst());
+            process.awaitStdout("carried by 1 OS thread", Duration.ofSeconds(1));
             Set<String> carriers = served.stream()
                     .map(line -> line.substring(line.lastIndexOf('@') + 1))
                     .collect(Collectors.toSet());
