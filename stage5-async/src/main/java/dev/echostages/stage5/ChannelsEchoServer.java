@@ -175,7 +175,13 @@ public final class ChannelsEchoServer implements EchoServer {
             // Most likely out of file descriptors. Retrying at once would spin on the same error;
             // a short pause lets clients leave and free some.
             log.warn("accept failed (" + describe(failure) + "), retrying in " + ACCEPT_RETRY_MILLIS + " ms");
-            CompletableFuture.delayedExecutor(ACCEPT_RETRY_MILLIS, TimeUnit.MILLISECONDS).execute(() -> acceptNext());
+            CompletableFuture.delayedExecutor(ACCEPT_RETRY_MILLIS, TimeUnit.MILLISECONDS).execute(() -> {
+                try {
+                    acceptNext();
+                } catch (RuntimeException cannotAccept) {
+                    log.error(localAddress, "accepting failed for good: no new clients from now on", cannotAccept);
+                }
+            });
         }
     };
 
