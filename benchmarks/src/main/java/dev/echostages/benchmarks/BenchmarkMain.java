@@ -46,15 +46,19 @@ public final class BenchmarkMain {
         int trials() {
             return servers.size() * sizes.size() * placements.size();
         }
+
+        /** Setup per trial, measured here: a JVM fork and a server start (~2 s), plus opening and
+         * confirming idle connections (~1.5 s per thousand against the busy loop). */
+        long overheadMillis() {
+            long idle = sizeParam.equals("idleConnections") ? sizes.stream().mapToLong(Long::parseLong).sum() : 0;
+            return servers.size() * placements.size() * (2_000L * sizes.size() + idle * 3 / 2);
+        }
     }
 
     /** Iterations and their length for one mode. */
     record Settings(int warmupIterations, long warmupMillis, int measurementIterations, long measurementMillis) {
-        /** Per trial: a JVM fork, the server's start, 1,000 idle connections opened and confirmed. */
-        static final long TRIAL_OVERHEAD_MILLIS = 3_500;
-
-        long trialMillis() {
-            return warmupIterations * warmupMillis + measurementIterations * measurementMillis + TRIAL_OVERHEAD_MILLIS;
+        long iterationsMillis() {
+            return warmupIterations * warmupMillis + measurementIterations * measurementMillis;
         }
     }
 
@@ -162,7 +166,7 @@ public final class BenchmarkMain {
 
     static String estimate(List<Plan> plans, Settings settings) {
         int trials = plans.stream().mapToInt(Plan::trials).sum();
-        long millis = trials * settings.trialMillis();
+        long millis = trials * settings.iterationsMillis() + plans.stream().mapToLong(Plan::overheadMillis).sum();
         return String.format(Locale.ROOT, "%d trials, about %.0f min %02d s", trials,
                 Math.floor(millis / 60_000.0), (millis / 1000) % 60);
     }
