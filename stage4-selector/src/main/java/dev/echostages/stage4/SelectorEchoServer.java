@@ -307,11 +307,11 @@ public final class SelectorEchoServer implements EchoServer {
 
     /** The framer's sink: one complete line, terminator included, into this read's echo batch. */
     private void queueLine(Connection connection, ByteBuffer line) {
-        if (!log.quiet()) { // build no log text at all when nobody will see it
-            log.event(connection.address, "echo " + loggable(line));
-        }
         if (debug) {
             sleepIfAsked(connection, line);
+        }
+        if (!log.quiet()) { // build no log text at all when nobody will see it
+            log.event(connection.address, "echo " + loggable(line));
         }
         echoBatch.put(line);
     }
