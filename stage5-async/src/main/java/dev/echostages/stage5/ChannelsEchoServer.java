@@ -169,7 +169,7 @@ public final class ChannelsEchoServer implements EchoServer {
         @Override
         public void failed(Throwable failure, Void unused) {
             if (stopping) {
-                log.event("stop: the pending accept ended (" + describe(failure) + ")");
+                log.event("stop: accepting has ended (" + describe(failure) + ")");
                 return;
             }
             // Most likely out of file descriptors. Retrying at once would spin on the same error;
@@ -209,7 +209,7 @@ public final class ChannelsEchoServer implements EchoServer {
             connection.close("connected during shutdown: closed");
             return;
         }
-        log.event(address, "connected (" + clientCount.get() + " clients)");
+        log.event(address, "connected (clients now: " + clientCount.get() + ")");
         connection.readMore();
     }
 
@@ -485,7 +485,7 @@ public final class ChannelsEchoServer implements EchoServer {
             connections.remove(this);
             int left = clientCount.decrementAndGet();
             String dropped = unsentBytes == 0 ? "" : " (" + unsentBytes + " bytes of echo unsent)";
-            log.event(address, outcome + dropped + " (" + left + " clients)");
+            log.event(address, outcome + dropped + " (clients now: " + left + ")");
             if (stopping && connections.isEmpty()) {
                 lastClientGone.countDown();
             }

@@ -148,7 +148,7 @@ class ChannelsEchoServerTest extends AsyncServerLessons {
 
             first.close();
             // The place is free once the server has seen the first client's FIN.
-            server.log().await("disconnected (1 clients)", Duration.ofSeconds(5));
+            server.log().await("disconnected (clients now: 1)", Duration.ofSeconds(5));
             try (TestClient later = server.connect()) {
                 later.send("three\n");
                 assertArrayEquals(bytes("three\n"), later.readLine());
@@ -208,7 +208,7 @@ class ChannelsEchoServerTest extends AsyncServerLessons {
     void everyStepOfTheStopIsLogged() throws Exception {
         try (RunningServer server = start("--grace-ms", "300"); TestClient midLine = server.connect()) {
             midLine.send("half a li");
-            server.log().await("connected (1 clients)", Duration.ofSeconds(2));
+            server.log().await("connected (clients now: 1)", Duration.ofSeconds(2));
             Thread.sleep(100); // let the half line arrive
             server.server().stop();
             List<String> steps = server.log().lines().stream().filter(line -> line.contains("stop:")).toList();
