@@ -70,6 +70,7 @@ public final class BusyLoopEchoServer implements EchoServer {
 
     /** One read per connection per turn, at most this many bytes; it also bounds the overshoot above the high mark. */
     private static final int READ_SIZE = 16 * 1024;
+    private static final long ACCEPT_PAUSE_MILLIS = 100;
 
     private final ServerSocketChannel listener;
     private final Log log;
@@ -82,6 +83,8 @@ public final class BusyLoopEchoServer implements EchoServer {
     private final List<Connection> connections = new ArrayList<>();
     /** One read buffer for everyone: the loop serves one connection at a time. */
     private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_SIZE);
+    /** After a failed accept(), when to try again (System.nanoTime()). */
+    private long acceptPausedUntil = System.nanoTime();
 
     public BusyLoopEchoServer(ServerOptions options, Log log) throws IOException {
         this.log = log;
@@ -139,6 +142,9 @@ public final class BusyLoopEchoServer implements EchoServer {
     }
 
     private void acceptOne() throws IOException {
+        if (System.nanoTime() - acceptPausedUntil < 0) { // nanoTime values compare only by difference
+            return;
+        }
         SocketChannel channel;
         try {
             channel = listener.accept(); // never waits: null when nobody is knocking
@@ -147,14 +153,27 @@ public final class BusyLoopEchoServer implements EchoServer {
                 return; // stop() closed the listener; the loop ends at the top of this pass
             }
             throw closed;
+        } catch (IOException acceptFailed) {
+            // Typically "Too many open files". The clients we have are still fine, so keep serving
+            // them; but retrying on every pass would print this hundreds of thousands of times a
+            // second, so new clients wait a little (the kernel keeps them in the backlog).
+            log.warn("accept failed: " + acceptFailed.getMessage() + "; accepting again in " + ACCEPT_PAUSE_MILLIS + " ms");
+            acceptPausedUntil = System.nanoTime() + ACCEPT_PAUSE_MILLIS * 1_000_000L;
+            return;
         }
         if (channel == null) {
             return;
         }
-        channel.configureBlocking(false);
-        var connection = new Connection(channel, channel.getRemoteAddress());
-        connections.add(connection);
-        log.event(connection.address, "connected");
+        try {
+            channel.configureBlocking(false);
+            var connection = new Connection(channel, channel.getRemoteAddress());
+            connections.add(connection);
+            log.event(connection.address, "connected");
+        } catch (IOException goneAlready) {
+            // The client reset between the handshake and now: nothing to serve, nobody else affected.
+            log.event("a client left before it was served: " + goneAlready.getMessage());
+            Closer.close(channel, log);
+        }
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.stream.Stream;
 
 /** How much of a core one thread used, for the tests that prove a loop spins. */
@@ -38,9 +39,10 @@ final class ThreadCpu {
 
     /** The busiest of up to {@code windows} one-second samples of {@code thread}. */
     static Sample busiestSecond(Thread thread, int windows) throws InterruptedException {
-        Path schedstat = schedstatOf(thread);
         Sample best = new Sample(0, 0);
         for (int i = 0; i < windows; i++) {
+            // Looked up each time: a thread names itself for the kernel only once it runs.
+            Path schedstat = schedstatOf(thread);
             long cpuBefore = CpuMeter.threadCpuNanos(thread);
             long wantedBefore = wantedNanos(schedstat);
             long wallBefore = System.nanoTime();
@@ -59,15 +61,34 @@ final class ThreadCpu {
     }
 
     /**
-     * Linux' per-thread scheduler statistics, found by the thread's name (the kernel keeps its
-     * first 15 characters). Null elsewhere, or when the name is ambiguous.
+     * Linux' per-thread scheduler statistics of {@code thread}. The kernel knows the thread by the
+     * first 15 characters of its name; when several share it, the one whose CPU time matches
+     * ThreadMXBean's (the same clock) is ours. Null where there is no {@code /proc}.
      */
     private static Path schedstatOf(Thread thread) {
         String name = thread.getName().substring(0, Math.min(15, thread.getName().length()));
+        long cpuNow = CpuMeter.threadCpuNanos(thread);
         try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
-            var matches = tasks.filter(task -> name.equals(read(task.resolve("comm")))).toList();
-            return matches.size() == 1 ? matches.getFirst().resolve("schedstat") : null;
-        } catch (IOException | UncheckedIOException notLinux) {
+            return tasks.filter(task -> name.equals(readOrNull(task.resolve("comm"))))
+                    .map(task -> task.resolve("schedstat"))
+                    .filter(file -> readOrNull(file) != null)
+                    .min(Comparator.comparingLong(file -> Math.abs(cpuNanos(file) - cpuNow)))
+                    .orElse(null);
+        } catch (IOException notLinux) {
+            return null;
+        }
+    }
+
+    private static long cpuNanos(Path schedstat) {
+        String text = readOrNull(schedstat);
+        return text == null ? Long.MAX_VALUE / 2 : Long.parseLong(text.split(" ")[0]);
+    }
+
+    /** The file's text; null when the thread it describes has just ended. */
+    private static String readOrNull(Path file) {
+        try {
+            return Files.readString(file).strip();
+        } catch (IOException gone) {
             return null;
         }
     }
