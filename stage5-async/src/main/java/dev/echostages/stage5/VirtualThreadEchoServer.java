@@ -89,9 +89,10 @@ public final class VirtualThreadEchoServer implements EchoServer {
     @Override
     public void serve() throws IOException {
         serving = true;
-        String carriers = System.getProperty("jdk.virtualThreadScheduler.parallelism",
-                Runtime.getRuntime().availableProcessors() + " (one per core)");
-        log.event("one virtual thread per client, carried by " + carriers + " OS thread(s)");
+        String carriers = System.getProperty("jdk.virtualThreadScheduler.parallelism");
+        log.event("one virtual thread per client, carried by " + (carriers != null
+                ? carriers + " OS thread(s) (--carriers)"
+                : Runtime.getRuntime().availableProcessors() + " OS thread(s), one per core"));
         try {
             acceptUntilStopped();
             finishClients();
