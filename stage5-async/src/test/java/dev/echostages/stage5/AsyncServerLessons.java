@@ -271,6 +271,8 @@ abstract class AsyncServerLessons {
                 Thread.sleep(300);
             }
             assertFalse(writer.isDone(), "the pipe never filled up: no echo was in flight");
+            System.out.println(serverName() + ": writer stalled after " + written.get() + " of " + total
+                    + " bytes; sending SIGTERM");
 
             long signalled = System.nanoTime();
             process.process().destroy(); // SIGTERM on Linux
