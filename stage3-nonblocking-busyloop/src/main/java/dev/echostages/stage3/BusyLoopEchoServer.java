@@ -30,8 +30,8 @@ import java.util.List;
  * <p>Stage 2 stalled because every call could block: one silent client held up everybody. Here
  * nothing blocks. The listening channel and every client channel are non-blocking, so
  * {@code accept()} returns {@code null} when nobody is knocking and {@code read()} returns 0 when
- * a client has said nothing. One thread goes round and round: try to accept, then give every
- * connection one turn (send what it is owed, read what it sent), then start again. Every client is
+ * a client has said nothing. One thread goes round and round: accept whoever is waiting, then give
+ * every connection one turn (send what it is owed, read what it sent), then start again. Every client is
  * served, in whatever order they speak.
  *
  * <p>What you will see: run it, connect with {@code telnet localhost 8000} from two terminals and
@@ -71,6 +71,7 @@ public final class BusyLoopEchoServer implements EchoServer {
     /** One read per connection per turn, at most this many bytes; it also bounds the overshoot above the high mark. */
     private static final int READ_SIZE = 16 * 1024;
     private static final long ACCEPT_PAUSE_MILLIS = 100;
+    private static final int BACKLOG = 1024;
 
     private final ServerSocketChannel listener;
     private final Log log;
@@ -93,7 +94,10 @@ public final class BusyLoopEchoServer implements EchoServer {
         this.statsIntervalNanos = options.intValue("--stats-interval") * 1_000_000_000L;
         listener = ServerSocketChannel.open();
         listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-        listener.bind(options.bindAddress());
+        // Room for a burst of connects while the loop is busy, or off the CPU: with Java's default
+        // backlog of 50, the 51st waiting client's SYN is dropped and its connect() stalls for a
+        // whole second until TCP retransmits it.
+        listener.bind(options.bindAddress(), BACKLOG);
         // The whole lesson in one call: from now on accept() returns null instead of waiting.
         listener.configureBlocking(false);
     }
@@ -114,7 +118,10 @@ public final class BusyLoopEchoServer implements EchoServer {
         long lastReport = System.nanoTime();
         try {
             while (!stopping) {
-                acceptOne();
+                // Everyone waiting, not one per pass: the backlog drains every time round.
+                while (acceptOne()) {
+                    // keep accepting until accept() says nobody is left
+                }
                 for (Iterator<Connection> it = connections.iterator(); it.hasNext(); ) {
                     Connection connection = it.next();
                     if (!connection.takeTurn()) {
@@ -141,16 +148,17 @@ public final class BusyLoopEchoServer implements EchoServer {
         }
     }
 
-    private void acceptOne() throws IOException {
+    /** Accepts one waiting client, if any; true when it is worth asking again at once. */
+    private boolean acceptOne() throws IOException {
         if (System.nanoTime() - acceptPausedUntil < 0) { // nanoTime values compare only by difference
-            return;
+            return false;
         }
         SocketChannel channel;
         try {
             channel = listener.accept(); // never waits: null when nobody is knocking
         } catch (ClosedChannelException closed) {
             if (stopping) {
-                return; // stop() closed the listener; the loop ends at the top of this pass
+                return false; // stop() closed the listener; the loop ends at the top of this pass
             }
             throw closed;
         } catch (IOException acceptFailed) {
@@ -159,10 +167,10 @@ public final class BusyLoopEchoServer implements EchoServer {
             // second, so new clients wait a little (the kernel keeps them in the backlog).
             log.warn("accept failed: " + acceptFailed.getMessage() + "; accepting again in " + ACCEPT_PAUSE_MILLIS + " ms");
             acceptPausedUntil = System.nanoTime() + ACCEPT_PAUSE_MILLIS * 1_000_000L;
-            return;
+            return false;
         }
         if (channel == null) {
-            return;
+            return false;
         }
         try {
             channel.configureBlocking(false);
@@ -174,6 +182,7 @@ public final class BusyLoopEchoServer implements EchoServer {
             log.event("a client left before it was served: " + goneAlready.getMessage());
             Closer.close(channel, log);
         }
+        return true;
     }
 
     @Override

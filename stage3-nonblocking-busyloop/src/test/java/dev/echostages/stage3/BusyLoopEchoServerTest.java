@@ -10,7 +10,9 @@ import dev.echostages.common.testing.TestClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -147,6 +149,30 @@ class BusyLoopEchoServerTest {
             assertTrue(server.log().contains("reading again:"));
             assertEquals(payload.length, received.length, "byte count");
             assertTrue(Arrays.equals(payload, received), "echo differs from what was sent");
+        }
+    }
+
+    @Test
+    void burstOfConnectsIsAcceptedWithoutDroppedConnectionAttempts() throws Exception {
+        // A loop that never sleeps is often off the CPU on a busy machine (the scheduler makes it
+        // wait its turn). Clients that connect meanwhile wait in the kernel's backlog; with Java's
+        // default of 50, the rest had their SYN dropped and connect() took a whole second (TCP's
+        // first retransmit): 300 connects took over 5 s. With room for 1024, well under one.
+        List<TestClient> crowd = new ArrayList<>();
+        try (RunningServer server = start("--quiet")) {
+            long before = System.nanoTime();
+            for (int i = 0; i < 300; i++) {
+                crowd.add(server.connect());
+            }
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before);
+            assertTrue(millis < 900, "300 connects took " + millis + " ms: some waited for a SYN retransmit");
+            TestClient last = crowd.getLast();
+            last.send("last of 300\n");
+            assertArrayEquals(bytes("last of 300\n"), last.readLine());
+        } finally {
+            for (TestClient client : crowd) {
+                client.close();
+            }
         }
     }
 
