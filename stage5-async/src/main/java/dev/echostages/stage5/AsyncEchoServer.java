@@ -56,7 +56,12 @@ public final class AsyncEchoServer {
     /** Picks the server named by {@code --server}. */
     static EchoServer.Factory factory() {
         return (options, log) -> switch (options.choice("--server")) {
-            case "channels" -> new ChannelsEchoServer(options, log);
+            case "channels" -> {
+                if (options.intValue("--carriers") != 0) {
+                    log.warn("--carriers is for --server virtual only; the channels server ignores it");
+                }
+                yield new ChannelsEchoServer(options, log);
+            }
             default -> {
                 useCarrierThreads(options.intValue("--carriers"), log);
                 yield new VirtualThreadEchoServer(options, log);
