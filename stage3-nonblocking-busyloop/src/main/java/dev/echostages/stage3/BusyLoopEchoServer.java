@@ -205,6 +205,7 @@ public final class BusyLoopEchoServer implements EchoServer {
         boolean readingPaused;
         /** The client sent FIN, or broke the line limit: send what is owed, then close. */
         boolean inputFinished;
+        /** Input ended with an overlong line: after the error reply, FIN before close. */
         boolean overlong;
 
         Connection(SocketChannel channel, SocketAddress address) {
