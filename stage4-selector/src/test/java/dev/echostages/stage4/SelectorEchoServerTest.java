@@ -46,6 +46,20 @@ class SelectorEchoServerTest {
         return (CpuMeter.threadCpuNanos(server.thread()) - before) / 1_000_000;
     }
 
+    /**
+     * A client with a small receive window, set before connecting: the kernel buffers between it
+     * and the server fill after a few MiB (the server's send buffer grows to 4 MiB at most,
+     * net.ipv4.tcp_wmem) instead of tens of MiB, so that sending 8 MB without reading leaves the
+     * server with echo it cannot write.
+     */
+    private static Socket slowReader(RunningServer server) throws IOException {
+        Socket socket = new Socket();
+        socket.setReceiveBufferSize(4 * 1024);
+        socket.connect(server.address(), 5_000);
+        socket.setSoTimeout(5_000);
+        return socket;
+    }
+
     /** Runs a blocking client-side task on a thread of its own (the common pool may have one thread only). */
     private static CompletableFuture<Void> inBackground(Runnable task) {
         return CompletableFuture.runAsync(task, runnable -> Thread.ofPlatform().daemon().start(runnable));
@@ -62,9 +76,9 @@ class SelectorEchoServerTest {
 
     @Test
     void selectorIdlesWithoutCpuAlsoAfterASlowReaderDrainedAndAClientLeft() throws Exception {
-        try (RunningServer server = start("--quiet");
+        try (RunningServer server = start();
                 TestClient silent = server.connect();
-                TestClient slowReader = server.connect()) {
+                Socket slowReader = slowReader(server)) {
             try (TestClient leaver = server.connect()) {
                 leaver.send("bye\n");
                 assertArrayEquals(bytes("bye\n"), leaver.readLine());
@@ -75,18 +89,19 @@ class SelectorEchoServerTest {
             long idle = loopCpuMillisOverOneSecond(server);
             assertTrue(idle < IDLE_CPU_BUDGET_MS, "loop used " + idle + " ms of CPU in an idle second");
 
-            // 4 MiB sent without reading: the server stops reading, holds its echo, and waits on
-            // OP_WRITE. Then the client reads it all, and the server must drop OP_WRITE again.
-            byte[] payload = longLines(512) /* 4 MB */;
+            // Sent without reading: the server ends up holding echo it cannot write, registers
+            // OP_WRITE and stops reading. Then the client reads it all; once the echo has drained
+            // the server must drop OP_WRITE again, or every select() returns at once.
+            byte[] payload = longLines(1024);
             var writer = inBackground(() -> {
                 try {
-                    slowReader.send(payload);
+                    slowReader.getOutputStream().write(payload);
                 } catch (IOException e) {
                     throw new RuntimeException(e);
                 }
             });
-            Thread.sleep(500);
-            assertArrayEquals(payload, slowReader.readExactly(payload.length));
+            server.log().await("not reading until it drains", Duration.ofSeconds(10));
+            assertArrayEquals(payload, slowReader.getInputStream().readNBytes(payload.length));
             writer.get(10, TimeUnit.SECONDS);
             Thread.sleep(200);
             long afterDrain = loopCpuMillisOverOneSecond(server);
@@ -98,14 +113,7 @@ class SelectorEchoServerTest {
     @Test
     void slowReaderPausesReadingAboveTheHighMarkAndResumesBelowTheLowMark() throws Exception {
         try (RunningServer server = start();
-                Socket slowReader = new Socket()) {
-            // A small receive window, set before connecting: the kernel buffers between the two
-            // ends then fill after a few hundred KiB instead of tens of MiB, and what is left
-            // over is the server's to hold (or not).
-            slowReader.setReceiveBufferSize(4 * 1024);
-            slowReader.connect(server.address(), 5_000);
-            slowReader.setSoTimeout(5_000);
-            // 8 MB: more than the server's socket send buffer can grow to (4 MiB, net.ipv4.tcp_wmem).
+                Socket slowReader = slowReader(server)) {
             byte[] payload = longLines(1024);
             var writer = inBackground(() -> {
                 try {
