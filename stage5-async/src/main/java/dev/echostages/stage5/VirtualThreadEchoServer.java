@@ -280,9 +280,10 @@ public final class VirtualThreadEchoServer implements EchoServer {
                 thread.join(TimeUnit.NANOSECONDS.toMillis(left) + 1);
             }
         } catch (InterruptedException interrupted) {
-            // Someone wants this thread to give up waiting: keep the flag set and let the caller
-            // move on to closing whatever is left.
+            // Someone wants this thread to give up waiting: keep the flag set (later joins return
+            // at once) and let the caller move on to closing whatever is left.
             Thread.currentThread().interrupt();
+            log.warn("stop: interrupted while waiting for " + thread.getName() + "; closing the rest now");
         }
     }
 
