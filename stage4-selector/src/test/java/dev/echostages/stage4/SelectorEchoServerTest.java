@@ -136,7 +136,7 @@ class SelectorEchoServerTest {
     }
 
     @Test
-    void oneBusyClientCannotStarveTheOthers() throws Exception {
+    void anotherClientIsServedPromptlyWhileOneFloods() throws Exception {
         try (RunningServer server = start("--quiet");
                 TestClient busy = server.connect();
                 TestClient other = server.connect()) {
@@ -177,6 +177,44 @@ class SelectorEchoServerTest {
             assertFalse(writer.isCompletedExceptionally() || reader.isCompletedExceptionally(), "the flood failed");
             // Served within milliseconds in practice; a second leaves room for a loaded machine.
             assertTrue(worstMillis < 1_000, "the other client waited " + worstMillis + " ms behind the busy one");
+        }
+    }
+
+    @Test
+    void readyClientsTakeTurnsOfAtMostOneReadEach() throws Exception {
+        try (RunningServer server = start("--debug");
+                TestClient sleeper = server.connect();
+                TestClient first = server.connect();
+                TestClient second = server.connect()) {
+            // 40 lines of 1000 bytes each, for two clients, queued in the kernel while the loop
+            // is held up on purpose: when it wakes, both sockets hold far more than one read.
+            byte[] lines = new byte[40 * 1000];
+            for (int i = 0; i < lines.length; i++) {
+                lines[i] = (i % 1000 == 999) ? (byte) '\n' : (byte) ('0' + i / 1000 % 10);
+            }
+            sleeper.send("sleep 0.5\n");
+            Thread.sleep(200);
+            first.send(lines);
+            second.send(lines);
+            assertArrayEquals(lines, first.readExactly(lines.length));
+            assertArrayEquals(lines, second.readExactly(lines.length));
+
+            // The order of the echo lines in the log is the order the loop served them in.
+            String firstAddress = first.socket().getLocalSocketAddress() + " echo ";
+            String secondAddress = second.socket().getLocalSocketAddress() + " echo ";
+            List<String> turns = server.log().lines().stream()
+                    .filter(l -> l.contains(firstAddress) || l.contains(secondAddress))
+                    .map(l -> l.contains(firstAddress) ? "1" : "2")
+                    .toList();
+            assertEquals(80, turns.size());
+            int longestRun = 0;
+            for (int i = 0, run = 0; i < turns.size(); i++) {
+                run = (i > 0 && turns.get(i).equals(turns.get(i - 1))) ? run + 1 : 1;
+                longestRun = Math.max(longestRun, run);
+            }
+            // One read is 16 KiB: 16 whole lines and a piece, so at most 17 lines complete in one
+            // turn. A loop that read a client until it had nothing left would serve all 40 at once.
+            assertTrue(longestRun <= 17, "one client was served " + longestRun + " lines in a row: " + String.join("", turns));
         }
     }
 
