@@ -43,7 +43,9 @@ class SelectorEchoServerTest {
     private static long loopCpuMillisOverOneSecond(RunningServer server) throws InterruptedException {
         long before = CpuMeter.threadCpuNanos(server.thread());
         Thread.sleep(1_000);
-        return (CpuMeter.threadCpuNanos(server.thread()) - before) / 1_000_000;
+        long used = CpuMeter.threadCpuNanos(server.thread()) - before;
+        System.out.printf("loop thread CPU during one idle second: %.2f ms%n", used / 1e6);
+        return used / 1_000_000;
     }
 
     /**
