@@ -25,6 +25,13 @@ import java.util.function.Consumer;
 public final class Log {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
 
+    static {
+        // The first timestamp loads the time-zone rules from a file (tzdb.dat). Do it now, while
+        // the server starts: if the first line logged were "Too many open files", opening that
+        // file would fail too and the log call would throw an Error.
+        stamp("");
+    }
+
     private final Consumer<String> out;
     private final Consumer<String> err;
     private final boolean quiet;

@@ -21,7 +21,6 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.time.ZoneId;
 import java.util.Locale;
 import java.util.function.Consumer;
 
@@ -109,9 +108,6 @@ public final class SelectorEchoServer implements EchoServer {
         // The complete lines of one read: up to READ_BUDGET new bytes plus an unfinished line
         // (shorter than maxLine) carried over from earlier reads.
         this.echoBatch = ByteBuffer.allocateDirect(READ_BUDGET + maxLine);
-        // The log's timestamps read the time-zone rules from a file on first use. Read them now:
-        // if the first line logged is "out of file descriptors", opening that file fails too.
-        ZoneId.systemDefault().getRules();
         selector = Selector.open();
         listener = ServerSocketChannel.open();
         try {
