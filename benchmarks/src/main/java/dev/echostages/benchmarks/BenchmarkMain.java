@@ -28,8 +28,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <pre>
  *   quick   every benchmark once, tiny settings, about a minute (CI runs it in ./mvnw verify)
  *           results in benchmarks/target/quick/ (JSON, REPORT.md, report/*.png)
- *   full    the real run, about 25 minutes on two cores; writes benchmarks/results/jmh-result.json,
+ *   full    the real run, about 20 minutes on two cores; writes benchmarks/results/jmh-result.json,
  *           then benchmarks/REPORT.md and benchmarks/report/*.png
+ *   smoke   the full grid with quick settings (a few minutes): does every combination run?
+ *           results in benchmarks/target/smoke/
  *   report JSON [DIR]   (re)writes REPORT.md and report/*.png from a JMH JSON file into DIR
  * </pre>
  *
@@ -47,11 +49,11 @@ public final class BenchmarkMain {
             return servers.size() * sizes.size() * placements.size();
         }
 
-        /** Setup per trial, measured here: a JVM fork and a server start (~2 s), plus opening and
-         * confirming idle connections (~1.5 s per thousand against the busy loop). */
+        /** Setup per trial, measured on this machine (smoke mode, 92 trials in 3 min): a JVM fork
+         * and a server start (~1 s), plus opening and confirming idle connections (~1 s per 1,000). */
         long overheadMillis() {
             long idle = sizeParam.equals("idleConnections") ? sizes.stream().mapToLong(Long::parseLong).sum() : 0;
-            return servers.size() * placements.size() * (2_000L * sizes.size() + idle * 3 / 2);
+            return servers.size() * placements.size() * (1_000L * sizes.size() + idle);
         }
     }
 
@@ -63,7 +65,13 @@ public final class BenchmarkMain {
     }
 
     static final Settings QUICK = new Settings(1, 300, 1, 500);
-    static final Settings FULL = new Settings(2, 1_000, 5, 2_000);
+    /**
+     * Four warm-up seconds because the servers' JITs need them: Netty's echo path reached its
+     * steady state (7 µs of CPU per echo, as stage 4) only in its third warm-up second here, at
+     * 70 µs and 29 µs in the first two. Measured iterations of 1.5 s keep /proc's 10 ms tick
+     * under 1% of the window.
+     */
+    static final Settings FULL = new Settings(4, 1_000, 5, 1_500);
 
     static List<Plan> quickPlans(List<String> servers) {
         return List.of(
@@ -99,6 +107,12 @@ public final class BenchmarkMain {
             }
             case "full" -> runAndReport(fullPlans(servers), FULL, "full",
                     root.resolve("benchmarks/results/jmh-result.json"), root.resolve("benchmarks"));
+            case "smoke" -> {
+                // The full grid with quick settings: every combination once, to catch a failing
+                // one in minutes before starting a long run. Nothing it writes is committed.
+                Path out = root.resolve("benchmarks/target/smoke");
+                runAndReport(fullPlans(servers), QUICK, "smoke", out.resolve("jmh-result.json"), out);
+            }
             case "report" -> {
                 if (arguments.size() < 2) {
                     usage(System.err);
@@ -117,10 +131,12 @@ public final class BenchmarkMain {
     }
 
     private static void usage(PrintStream out) {
-        out.println("usage: benchmarks quick [DIR] | full | report JSON [DIR]   [--servers id,id,...]");
+        out.println("usage: benchmarks quick [DIR] | full | smoke | report JSON [DIR]   [--servers id,id,...]");
         out.println("  quick   every benchmark once with tiny settings (about a minute)");
         out.println("  full    the real run (" + estimate(fullPlans(List.of(ServerKind.ALL_IDS.split(","))), FULL)
                 + "); writes benchmarks/REPORT.md and benchmarks/report/*.png");
+        out.println("  smoke   the full grid with quick settings (" + estimate(fullPlans(List.of(ServerKind.ALL_IDS.split(","))), QUICK)
+                + "): checks every combination runs");
         out.println("  report  rewrites REPORT.md and report/*.png from a JMH JSON file");
         out.println("servers: " + ServerKind.ALL_IDS);
     }
@@ -129,9 +145,10 @@ public final class BenchmarkMain {
     public static void runAndReport(List<Plan> plans, Settings settings, String modeName, Path json, Path reportDir)
             throws RunnerException, IOException {
         System.out.println("# echo-stages benchmarks, " + modeName + " mode: " + estimate(plans, settings));
+        ServerKind.snapshotJars(RepoRoot.find().resolve("benchmarks/target/server-jars"));
         List<RunResult> results = new ArrayList<>();
         for (Plan plan : plans) {
-            results.addAll(run(plan, settings, modeName.equals("quick")));
+            results.addAll(run(plan, settings, !modeName.equals("full")));
         }
         Files.createDirectories(json.toAbsolutePath().getParent());
         try (PrintStream out = new PrintStream(Files.newOutputStream(json), true, "UTF-8")) {
@@ -157,7 +174,8 @@ public final class BenchmarkMain {
                 // A hung server must not hang the run: sockets time out after 10 s, JMH after this.
                 .timeout(TimeValue.seconds(60))
                 .addProfiler(ServerCpuProfiler.class)
-                .jvmArgsAppend("-D" + RepoRoot.PROPERTY + "=" + RepoRoot.find())
+                .jvmArgsAppend("-D" + RepoRoot.PROPERTY + "=" + RepoRoot.find(),
+                        "-D" + ServerKind.JARS_PROPERTY + "=" + System.getProperty(ServerKind.JARS_PROPERTY))
                 // Quick mode is a test: a server that fails must fail it. The full run goes on with
                 // the other servers and the report shows what is missing.
                 .shouldFailOnError(failOnError);

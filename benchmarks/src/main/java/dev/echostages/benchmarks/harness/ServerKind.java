@@ -2,8 +2,10 @@ package dev.echostages.benchmarks.harness;
 
 import dev.echostages.benchmarks.reference.NettyEchoServer;
 import dev.echostages.benchmarks.reference.ThreadPerConnectionEchoServer;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,6 +24,9 @@ public enum ServerKind {
     VIRTUAL("virtual", "stage 5 virtual threads", "stage5-async", null, "--server", "virtual"),
     THREADS("threads", "thread per connection (ref.)", null, ThreadPerConnectionEchoServer.class),
     NETTY("netty", "Netty NIO (ref.)", null, NettyEchoServer.class);
+
+    /** Where {@link #snapshotJars} copied the stage jars; set for the JMH forks by the launcher. */
+    public static final String JARS_PROPERTY = "echostages.serverJars";
 
     /** The JMH parameter values, in the order tables and charts list them. */
     public static final String ALL_IDS = "busyloop,selector,nio2,virtual,threads,netty";
@@ -53,12 +58,32 @@ public enum ServerKind {
                 .orElseThrow(() -> new IllegalArgumentException("no server '" + id + "'; known: " + ALL_IDS));
     }
 
+    private static Path builtJar(String module) {
+        return RepoRoot.find().resolve(module).resolve("target").resolve(module + ".jar");
+    }
+
+    /**
+     * Copies every stage jar that exists into {@code dir} and points {@link #command} at the
+     * copies (through {@link #JARS_PROPERTY}), so that a module rebuilt while a long run is going
+     * (its jar replaced under a running server) cannot break the run halfway.
+     */
+    public static void snapshotJars(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        for (ServerKind kind : values()) {
+            if (kind.module != null && Files.isRegularFile(builtJar(kind.module))) {
+                Files.copy(builtJar(kind.module), dir.resolve(kind.module + ".jar"), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        System.setProperty(JARS_PROPERTY, dir.toString());
+    }
+
     /** The java command that starts this server on a free loopback port with logging off. */
     public List<String> command() {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> command = new ArrayList<>(List.of(java.toString()));
         if (module != null) {
-            Path jar = RepoRoot.find().resolve(module).resolve("target").resolve(module + ".jar");
+            String snapshot = System.getProperty(JARS_PROPERTY);
+            Path jar = snapshot != null && !snapshot.equals("null") ? Path.of(snapshot).resolve(module + ".jar") : builtJar(module);
             if (!Files.isRegularFile(jar)) {
                 throw new IllegalStateException(jar + " is missing: build it first (./mvnw -q -pl "
                         + module + " -am package -DskipTests)");

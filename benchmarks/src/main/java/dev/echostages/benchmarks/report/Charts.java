@@ -32,6 +32,13 @@ final class Charts {
         save(file, chart(title, yTitle, categories, series, logY, CategorySeriesRenderStyle.Bar));
     }
 
+    /** Points without lines, for categories that are not a scale (servers) on a log axis, where XChart draws no bars. */
+    static void dots(Path file, String title, String yTitle, List<String> categories, List<Series> series) throws IOException {
+        CategoryChart chart = chart(title, yTitle, categories, series, true, CategorySeriesRenderStyle.Scatter);
+        chart.getStyler().setXAxisLabelRotation(20);
+        save(file, chart);
+    }
+
     static void lines(Path file, String title, String xTitle, String yTitle, List<String> categories, List<Series> series,
             boolean logY) throws IOException {
         CategoryChart chart = chart(title, yTitle, categories, series, logY, CategorySeriesRenderStyle.Line);
@@ -47,6 +54,7 @@ final class Charts {
         chart.getStyler().setLegendPosition(LegendPosition.OutsideE);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setYAxisLogarithmic(logY);
+        chart.getStyler().setYAxisDecimalPattern("#,##0.###");
         chart.getStyler().setErrorBarsColorSeriesColor(true);
         chart.getStyler().setXAxisLabelRotation(style == CategorySeriesRenderStyle.Bar ? 20 : 0);
         for (Series one : series) {

@@ -292,9 +292,9 @@ public final class ReportGenerator {
         line();
         table("server", placements.stream().map(p -> "`" + p + "`").toList(), server -> placements.stream()
                 .map(p -> latency(server, p, n).map(ReportGenerator::plusMinus).orElse("—")).toList());
-        Charts.bars(chart("placement.png"), "Round trip at N = 0 by placement", "µs (log scale)",
+        Charts.dots(chart("placement.png"), "Round trip at N = 0 by placement", "µs (log scale)",
                 servers.stream().map(id -> ServerKind.byId(id).label()).toList(),
-                placements.stream().map(p -> series(p, servers, server -> latency(server, p, n))).toList(), true);
+                placements.stream().map(p -> series(p, servers, server -> latency(server, p, n))).toList());
         image("placement.png", "latency by placement");
         line("A server that sleeps in the kernel is woken cheaply when its client runs on the same core (the client's "
                 + "own system call does the wake-up and then yields), and pays for an inter-processor wake-up when the "
