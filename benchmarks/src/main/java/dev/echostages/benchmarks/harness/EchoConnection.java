@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -42,7 +43,7 @@ public final class EchoConnection implements AutoCloseable {
         int read = in.readNBytes(reply, 0, length);
         if (read != length || !Arrays.equals(reply, 0, length, line, 0, length)) {
             throw new IOException("wrong echo: expected " + length + " bytes, got " + read + ": "
-                    + new String(reply, 0, read, java.nio.charset.StandardCharsets.ISO_8859_1));
+                    + new String(reply, 0, read, StandardCharsets.ISO_8859_1));
         }
     }
 

@@ -95,7 +95,12 @@ public final class ServerFixture implements AutoCloseable {
             try {
                 connection.close();
             } catch (IOException failed) {
-                first = first == null ? failed : first;
+                // Keep closing the others; the failures are reported together below.
+                if (first == null) {
+                    first = failed;
+                } else {
+                    first.addSuppressed(failed);
+                }
             }
         }
         idle.clear();

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,15 +83,9 @@ final class Results {
     }
 
     List<String> placements(String benchmark) {
+        List<String> order = List.of("split", "same-core", "unpinned");
         return rows.stream().filter(row -> row.benchmark().equals(benchmark)).map(Row::placement).distinct()
-                .sorted(new java.util.Comparator<String>() {
-                    private final List<String> order = List.of("split", "same-core", "unpinned");
-
-                    @Override
-                    public int compare(String a, String b) {
-                        return Integer.compare(order.indexOf(a), order.indexOf(b));
-                    }
-                }).toList();
+                .sorted(Comparator.comparingInt(order::indexOf)).toList();
     }
 
     List<Integer> sizes(String benchmark, String placement) {
