@@ -16,7 +16,7 @@ import org.knowm.xchart.style.Styler.LegendPosition;
  * The report's charts, drawn with XChart straight to PNG (headless: no display needed).
  *
  * <p>Every chart is a category chart: servers or parameter values along x, one series per
- * server or per parameter value, JMH's error as error bars. Idle connections (0, 100, 1000) are
+ * server or per parameter value, JMH's error as error bars on linear axes. Idle connections (0, 100, 1000) are
  * categories rather than numbers, which spaces them evenly, as a log axis would, and keeps 0.
  */
 final class Charts {
@@ -63,21 +63,20 @@ final class Charts {
             for (int i = 0; i < categories.size(); i++) {
                 Double value = one.values().get(i);
                 Double error = one.errors().get(i);
-                // A log axis cannot show 0 or a bar reaching below 0; missing points stay gaps.
-                if (value != null && logY && value <= 0) {
-                    value = null;
-                }
-                double safeError = error == null || error.isNaN() ? 0 : error;
-                if (value != null && logY) {
-                    safeError = Math.min(safeError, value * 0.9);
-                }
-                values.add(value);
-                errors.add(value == null ? null : safeError);
+                // A log axis cannot show 0; missing points stay gaps.
+                values.add(value != null && logY && value <= 0 ? null : value);
+                errors.add(value == null || error == null || error.isNaN() ? 0.0 : error);
             }
             if (values.stream().allMatch(v -> v == null)) {
                 continue;
             }
-            chart.addSeries(one.name(), categories, values, errors);
+            if (logY) {
+                // XChart draws category error bars on a log axis from the wrong origin (whole-height
+                // lines), so log charts go without; the report's tables carry every ± next to them.
+                chart.addSeries(one.name(), categories, values);
+            } else {
+                chart.addSeries(one.name(), categories, values, errors);
+            }
         }
         return chart;
     }
