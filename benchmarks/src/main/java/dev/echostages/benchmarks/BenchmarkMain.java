@@ -49,7 +49,7 @@ public final class BenchmarkMain {
             return servers.size() * sizes.size() * placements.size();
         }
 
-        /** Setup per trial, measured on this machine (smoke mode, 92 trials in 3 min): a JVM fork
+        /** Setup per trial, measured on this machine (smoke mode: 96 trials of 0.8 s took 2 min 24 s): a JVM fork
          * and a server start (~1 s), plus opening and confirming idle connections (~1 s per 1,000). */
         long overheadMillis() {
             long idle = sizeParam.equals("idleConnections") ? sizes.stream().mapToLong(Long::parseLong).sum() : 0;
