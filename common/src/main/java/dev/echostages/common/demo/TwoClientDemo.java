@@ -28,7 +28,7 @@ import java.util.function.Consumer;
  * <pre>
  *   ./mvnw -q -pl stage2-multiclient -am package -DskipTests exec:exec@demo
  *   ./mvnw -q -pl stage2-multiclient -am package -DskipTests exec:exec@demo -Dargs="--silence 5"
- *   java -cp common/target/classes dev.echostages.common.demo.TwoClientDemo --connect localhost:8000
+ *   ./mvnw -q -pl stage2-multiclient -am package -DskipTests exec:exec@demo -Dargs="--connect localhost:8000"
  * </pre>
  */
 public final class TwoClientDemo {
