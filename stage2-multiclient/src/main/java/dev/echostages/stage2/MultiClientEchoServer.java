@@ -56,7 +56,7 @@ public final class MultiClientEchoServer implements EchoServer {
         ServerMain.run(args, commandLine(), MultiClientEchoServer::new);
     }
 
-    /** A connected client and the part of a line it has sent so far (kept between passes). */
+    /** A connected client, and its framer: a line that arrives in pieces is collected there. */
     private record Client(Socket socket, SocketAddress address, LineFramer framer) {
     }
 
