@@ -31,6 +31,10 @@ import org.junit.jupiter.api.Timeout;
  * What a server that serves clients concurrently (stages 3, 4 and 5) must also prove: many clients
  * at once, byte-exact; no client held up by another; memory bounded against a client that never
  * reads; and abrupt endings that touch only the client they belong to.
+ *
+ * <p>Both suites also run against the two reference servers in the benchmarks module
+ * (thread-per-connection and Netty): servers known to be right, so a failure here points at the
+ * stage, not at the test.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 public abstract class ConcurrentEchoContractTest {
