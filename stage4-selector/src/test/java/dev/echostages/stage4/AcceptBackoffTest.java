@@ -3,16 +3,12 @@ package dev.echostages.stage4;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.echostages.common.ServerProcess;
 import dev.echostages.common.testing.TestClient;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -29,21 +25,21 @@ class AcceptBackoffTest {
 
     @Test
     void acceptFailuresBackOffAndTheListenerServesAgainOnceDescriptorsAreFree() throws Exception {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        String classPath = System.getProperty("java.class.path");
-        var process = new ProcessBuilder("bash", "-c",
-                "ulimit -n " + FILE_LIMIT + " && exec \"$0\" -cp \"$1\" " + SelectorEchoServer.class.getName()
-                        + " --port 0 --quiet",
-                java, classPath).start();
-        List<String> warnings = new CopyOnWriteArrayList<>();
-        Thread.ofPlatform().daemon().start(() -> collect(process, warnings));
+        // bash lowers the limit, then execs java in its place: the server keeps bash's pid.
+        ServerProcess process = ServerProcess.java(SelectorEchoServer.class.getName(), "--port", "0", "--quiet")
+                .prefix("bash", "-c", "ulimit -n " + FILE_LIMIT + " && exec \"$@\"", "bash")
+                .onLine(line -> {
+                    if (line.source() == ServerProcess.Source.STDERR) {
+                        System.out.println("server stderr: " + line.text());
+                    }
+                })
+                .start();
         List<TestClient> served = new ArrayList<>();
         List<TestClient> waiting = new ArrayList<>();
         try {
-            var stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            String listening = stdout.readLine();
-            assertTrue(listening != null && listening.startsWith("Listening on 127.0.0.1:"), "first line: " + listening);
-            var address = new InetSocketAddress("127.0.0.1", Integer.parseInt(listening.substring(listening.lastIndexOf(':') + 1)));
+            String listening = process.stdout().getFirst();
+            assertTrue(listening.startsWith("Listening on 127.0.0.1:"), "first line: " + listening);
+            var address = process.address();
 
             // Connect one client at a time until one is not served: the kernel completed its
             // handshake and queued it, but the server had no descriptor left to accept it with.
@@ -58,8 +54,8 @@ class AcceptBackoffTest {
                     served.add(client);
                 }
             }
-            assertTrue(warnings.stream().anyMatch(w -> w.contains("accept failed (Too many open files)")),
-                    "no accept warning; stderr was: " + warnings);
+            assertTrue(process.stderr().stream().anyMatch(w -> w.contains("accept failed (Too many open files)")),
+                    "no accept warning; stderr was: " + process.stderr());
             for (int i = 0; i < 2; i++) {
                 TestClient client = TestClient.connect(address); // queued in the kernel too
                 client.send("waiting\n");
@@ -67,9 +63,9 @@ class AcceptBackoffTest {
             }
 
             // Stay out of descriptors for a while: retries are spaced out, not spun.
-            int before = warnings.size();
+            int before = process.stderr().size();
             Thread.sleep(2_000);
-            int retries = warnings.size() - before;
+            int retries = process.stderr().size() - before;
             assertTrue(retries <= 10, retries + " accept failures in 2 s: the loop is not backing off");
 
             // Free a few descriptors: the queued clients are accepted and served, and so is a new one.
@@ -91,26 +87,11 @@ class AcceptBackoffTest {
             for (TestClient client : waiting) {
                 client.close();
             }
-            process.destroy(); // SIGTERM: the shutdown hook stops the loop
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
+            process.stop(); // SIGTERM: the shutdown hook stops the loop
         }
     }
 
     private static byte[] line(String text) {
         return (text + "\n").getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static void collect(Process process, List<String> lines) {
-        try (var stderr = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = stderr.readLine()) != null) {
-                System.out.println("server stderr: " + line);
-                lines.add(line);
-            }
-        } catch (IOException closed) {
-            lines.add("(stderr unreadable: " + closed + ")");
-        }
     }
 }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.management.UnixOperatingSystemMXBean;
+import dev.echostages.common.Protocol;
+import dev.echostages.common.ServerProcess;
 import dev.echostages.common.testing.RunningServer;
 import dev.echostages.common.testing.TestClient;
 import java.io.ByteArrayOutputStream;
@@ -23,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,6 +49,15 @@ abstract class AsyncServerLessons {
     protected RunningServer start(String... args) throws IOException {
         String[] all = Stream.concat(Stream.of("--server", serverName()), Arrays.stream(args)).toArray(String[]::new);
         return RunningServer.start(AsyncEchoServer.commandLine(), AsyncEchoServer.factory(), all);
+    }
+
+    /**
+     * Starts {@code AsyncEchoServer} as a real process on a free port, the way a user starts it,
+     * for the lessons that need one: a signal, or a JVM of its own.
+     */
+    protected static ServerProcess startProcess(String... args) throws IOException {
+        String[] all = Stream.concat(Stream.of("--port", "0"), Arrays.stream(args)).toArray(String[]::new);
+        return ServerProcess.java(AsyncEchoServer.class.getName(), all).start();
     }
 
     protected static byte[] bytes(String text) {
@@ -139,6 +151,43 @@ abstract class AsyncServerLessons {
             Thread.sleep(50);
             client.send("om\n"); // the magic line split across two writes is still the magic line
             assertTrue(client.closedByServerWithin(Duration.ofSeconds(5)));
+        }
+    }
+
+    // ---------------------------------------------------------------- the client limit
+
+    @Test
+    void clientOverTheLimitIsToldTheServerIsFullAndAFreedPlaceIsTakenAgain() throws Exception {
+        try (RunningServer server = start("--max-clients", "2");
+                TestClient first = server.connect();
+                TestClient second = server.connect()) {
+            first.send("one\n");
+            assertArrayEquals(bytes("one\n"), first.readLine());
+            second.send("two\n");
+            assertArrayEquals(bytes("two\n"), second.readLine());
+            try (TestClient third = server.connect()) {
+                assertArrayEquals(Protocol.serverFullReply(2), third.readLine());
+                assertTrue(third.closedByServerWithin(Duration.ofSeconds(5)), "refused client left open");
+            }
+            server.log().await(line -> line.contains("WARN") && line.contains("refused"), Duration.ofSeconds(5));
+
+            first.close();
+            // The place is freed a moment after the first client leaves: once the virtual server's
+            // thread for it has finished, once the channels server has seen its FIN. Until then a
+            // newcomer is still refused, so try again until served, within a deadline.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (true) {
+                try (TestClient later = server.connect()) {
+                    later.send("three\n");
+                    byte[] answer = later.readLine();
+                    if (Arrays.equals(Protocol.serverFullReply(2), answer) && System.nanoTime() < deadline) {
+                        Thread.sleep(20);
+                        continue;
+                    }
+                    assertArrayEquals(bytes("three\n"), answer);
+                    break;
+                }
+            }
         }
     }
 
@@ -246,7 +295,7 @@ abstract class AsyncServerLessons {
         for (int i = 0; i < total; i++) {
             payload[i] = (i % 100 == 99) ? (byte) '\n' : (byte) ('a' + i % 26);
         }
-        try (ServerProcess process = ServerProcess.start("--server", serverName(), "--quiet",
+        try (ServerProcess process = startProcess("--server", serverName(), "--quiet",
                         "--grace-ms", Integer.toString(graceMillis));
                 TestClient client = TestClient.connect(new InetSocketAddress("127.0.0.1", process.port()))) {
             Socket socket = client.socket();
@@ -275,7 +324,7 @@ abstract class AsyncServerLessons {
                     + " bytes; sending SIGTERM");
 
             long signalled = System.nanoTime();
-            process.process().destroy(); // SIGTERM on Linux
+            process.requestStop(); // SIGTERM
 
             InputStream in = client.input();
             ByteArrayOutputStream received = new ByteArrayOutputStream(total);
@@ -288,10 +337,10 @@ abstract class AsyncServerLessons {
             assertEquals(total, received.size(), "bytes echoed after SIGTERM\n" + process.transcript());
             assertTrue(Arrays.equals(payload, received.toByteArray()), "the echo differs from what was sent");
 
-            assertTrue(process.process().waitFor(graceMillis + 2000, TimeUnit.MILLISECONDS),
-                    "the process did not exit\n" + process.transcript());
+            OptionalInt status = process.awaitExit(Duration.ofMillis(graceMillis + 2000));
+            assertTrue(status.isPresent(), "the process did not exit\n" + process.transcript());
             long exitMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
-            assertEquals(0, process.process().exitValue(), "exit status\n" + process.transcript());
+            assertEquals(0, status.getAsInt(), "exit status\n" + process.transcript());
             assertTrue(exitMillis < graceMillis + 2000, "exited " + exitMillis + " ms after SIGTERM");
         }
     }

@@ -132,31 +132,6 @@ class ChannelsEchoServerTest extends AsyncServerLessons {
     }
 
     @Test
-    void clientOverTheLimitIsToldTheServerIsFullAndAFreedPlaceIsTakenAgain() throws Exception {
-        try (RunningServer server = start("--max-clients", "2");
-                TestClient first = server.connect();
-                TestClient second = server.connect()) {
-            first.send("one\n");
-            assertArrayEquals(bytes("one\n"), first.readLine());
-            second.send("two\n");
-            assertArrayEquals(bytes("two\n"), second.readLine());
-            try (TestClient third = server.connect()) {
-                assertArrayEquals(Protocol.serverFullReply(2), third.readLine());
-                assertTrue(third.closedByServerWithin(Duration.ofSeconds(5)), "refused client left open");
-            }
-            server.log().await(line -> line.contains("WARN") && line.contains("refused"), Duration.ofSeconds(5));
-
-            first.close();
-            // The place is free once the server has seen the first client's FIN.
-            server.log().await("disconnected (clients now: 1)", Duration.ofSeconds(5));
-            try (TestClient later = server.connect()) {
-                later.send("three\n");
-                assertArrayEquals(bytes("three\n"), later.readLine());
-            }
-        }
-    }
-
-    @Test
     void duringTheGraceAClientThatLookedIdleIsStillServed() throws Exception {
         try (RunningServer server = start("--grace-ms", "1500"); TestClient quiet = server.connect()) {
             quiet.send("hello\n");

@@ -4,21 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.echostages.common.Protocol;
-import dev.echostages.common.testing.RunningServer;
+import dev.echostages.common.ServerProcess;
 import dev.echostages.common.testing.TestClient;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * The stage 5 lessons against the virtual-thread server ({@code --server virtual}), plus the two
- * that only it has: one OS thread can carry every client, and the client limit.
+ * The stage 5 lessons against the virtual-thread server ({@code --server virtual}), plus the one
+ * that only it has: one OS thread can carry every client.
  */
 class VirtualThreadEchoServerTest extends AsyncServerLessons {
     @Override
@@ -35,7 +34,7 @@ class VirtualThreadEchoServerTest extends AsyncServerLessons {
     @Test
     void oneCarrierThreadServesEveryClientWithCarriersOne() throws Exception {
         int count = 20;
-        try (ServerProcess process = ServerProcess.start("--server", "virtual", "--carriers", "1")) {
+        try (ServerProcess process = startProcess("--server", "virtual", "--carriers", "1")) {
             List<TestClient> clients = new ArrayList<>();
             try {
                 for (int i = 0; i < count; i++) {
@@ -53,52 +52,18 @@ class VirtualThreadEchoServerTest extends AsyncServerLessons {
             }
             // "connected, served by VirtualThread[#31,client-2]/runnable@ForkJoinPool-1-worker-1":
             // after the '@' is the carrier, the OS thread the virtual thread is mounted on.
-            List<String> served = process.awaitStdoutLines("served by", count, Duration.ofSeconds(10));
+            List<String> served = process.awaitLines("served by", count, Duration.ofSeconds(10));
             assertTrue(process.stdout().getFirst().startsWith("Listening on "), "first line: " + process.stdout().getFirst());
-            process.awaitStdout("carried by 1 OS thread", Duration.ofSeconds(1));
+            process.awaitLine("carried by 1 OS thread", Duration.ofSeconds(1));
             Set<String> carriers = served.stream()
                     .map(line -> line.substring(line.lastIndexOf('@') + 1))
                     .collect(Collectors.toSet());
             assertEquals(1, carriers.size(), "carriers: " + carriers);
 
-            process.process().destroy();
-            assertTrue(process.process().waitFor(10, TimeUnit.SECONDS), process.transcript());
-            assertEquals(0, process.process().exitValue(), process.transcript());
-        }
-    }
-
-    @Test
-    void clientOverTheLimitIsToldTheServerIsFullAndTheNextOneIsServedOnceASlotFrees() throws Exception {
-        try (RunningServer server = start("--max-clients", "2");
-                TestClient first = server.connect();
-                TestClient second = server.connect()) {
-            first.send("one\n");
-            assertArrayEquals(bytes("one\n"), first.readLine());
-            second.send("two\n");
-            assertArrayEquals(bytes("two\n"), second.readLine());
-
-            try (TestClient third = server.connect()) {
-                assertArrayEquals(Protocol.serverFullReply(2), third.readLine());
-                assertTrue(third.closedByServerWithin(Duration.ofSeconds(5)), "refused client left open");
-            }
-            server.log().await(line -> line.contains("WARN") && line.contains("refused"), Duration.ofSeconds(5));
-
-            first.close();
-            // The slot is freed when the first client's thread has finished; that takes a moment.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (true) {
-                try (TestClient later = server.connect()) {
-                    later.send("three\n");
-                    byte[] answer = later.readLine();
-                    if (new String(answer, java.nio.charset.StandardCharsets.US_ASCII).startsWith("ERROR server full")
-                            && System.nanoTime() < deadline) {
-                        Thread.sleep(20);
-                        continue;
-                    }
-                    assertArrayEquals(bytes("three\n"), answer);
-                    break;
-                }
-            }
+            process.requestStop();
+            OptionalInt status = process.awaitExit(Duration.ofSeconds(10));
+            assertTrue(status.isPresent(), process.transcript());
+            assertEquals(0, status.getAsInt(), process.transcript());
         }
     }
 }

@@ -1,7 +1,9 @@
 package dev.echostages.benchmarks.harness;
 
+import dev.echostages.common.ServerProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,6 +11,10 @@ import java.util.List;
  * What every benchmark does around its measured loop: start the server under test in its
  * placement, pin the client thread, open the idle connections, and read the server's CPU at the
  * start and end of each iteration for {@link ServerCpuProfiler}.
+ *
+ * <p>The server runs as a child process so that its CPU time is its own: the benchmark client,
+ * JMH and the JIT of the client JVM are not in it. {@link ServerProcess#cpuNanos()} reads it from
+ * {@code /proc}, in clock ticks (10 ms), so iterations are kept at a second or more.
  *
  * <p>Idle connections are opened only once the server is listening, and each one echoes a line
  * before the benchmark begins. That proves the server accepted and registered it: a connection
@@ -32,7 +38,7 @@ public final class ServerFixture implements AutoCloseable {
 
     public static ServerFixture start(String serverId, String placementId, int idleConnections) throws IOException {
         Placement placement = Placement.byId(placementId);
-        ServerFixture fixture = new ServerFixture(ServerProcess.start(ServerKind.byId(serverId), placement.serverCpu()), placement);
+        ServerFixture fixture = new ServerFixture(startServer(ServerKind.byId(serverId), placement.serverCpu()), placement);
         try {
             fixture.pinClientThread();
             fixture.openIdleConnections(idleConnections);
@@ -41,6 +47,25 @@ public final class ServerFixture implements AutoCloseable {
             throw failed;
         }
         return fixture;
+    }
+
+    /** Starts the server, pinned to {@code cpu} when not null, and waits for its Listening line. */
+    private static ServerProcess startServer(ServerKind kind, String cpu) throws IOException {
+        ServerProcess.Builder server = ServerProcess.command(kind.command()).name(kind.id())
+                .startupTimeout(Duration.ofSeconds(30))
+                .stopWait(Duration.ofSeconds(15))
+                // The server is --quiet; anything it still prints (a warning) goes to our stderr, out of JMH's way.
+                .onLine(line -> {
+                    if (!line.text().startsWith("Listening on ")) {
+                        String stream = line.source() == ServerProcess.Source.STDERR ? " stderr" : "";
+                        System.err.println("[" + kind.id() + stream + "] " + line.text());
+                    }
+                });
+        if (cpu != null) {
+            // taskset execs the java command, so the server keeps the pid we are given.
+            server.prefix("taskset", "-c", cpu);
+        }
+        return server.start();
     }
 
     public EchoConnection connect() throws IOException {

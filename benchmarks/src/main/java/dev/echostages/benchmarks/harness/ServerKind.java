@@ -2,6 +2,7 @@ package dev.echostages.benchmarks.harness;
 
 import dev.echostages.benchmarks.reference.NettyEchoServer;
 import dev.echostages.benchmarks.reference.ThreadPerConnectionEchoServer;
+import dev.echostages.common.ServerProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,21 +80,19 @@ public enum ServerKind {
 
     /** The java command that starts this server on a free loopback port with logging off. */
     public List<String> command() {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> command = new ArrayList<>(List.of(java.toString()));
-        if (module != null) {
-            String snapshot = System.getProperty(JARS_PROPERTY);
-            Path jar = snapshot != null && !snapshot.equals("null") ? Path.of(snapshot).resolve(module + ".jar") : builtJar(module);
-            if (!Files.isRegularFile(jar)) {
-                throw new IllegalStateException(jar + " is missing: build it first (./mvnw -q -pl "
-                        + module + " -am package -DskipTests)");
-            }
-            command.addAll(List.of("-jar", jar.toString()));
-        } else {
-            command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
+        List<String> args = new ArrayList<>(extraArgs);
+        args.addAll(List.of("--host", "127.0.0.1", "--port", "0", "--quiet"));
+        if (module == null) {
+            return ServerProcess.javaCommand(mainClass.getName(), args);
         }
-        command.addAll(extraArgs);
-        command.addAll(List.of("--host", "127.0.0.1", "--port", "0", "--quiet"));
+        String snapshot = System.getProperty(JARS_PROPERTY);
+        Path jar = snapshot != null && !snapshot.equals("null") ? Path.of(snapshot).resolve(module + ".jar") : builtJar(module);
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: build it first (./mvnw -q -pl "
+                    + module + " -am package -DskipTests)");
+        }
+        List<String> command = new ArrayList<>(List.of(ServerProcess.javaBinary(), "-jar", jar.toString()));
+        command.addAll(args);
         return command;
     }
 }

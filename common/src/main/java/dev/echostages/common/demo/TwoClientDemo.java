@@ -1,26 +1,19 @@
 package dev.echostages.common.demo;
 
-import java.io.BufferedReader;
+import dev.echostages.common.ServerProcess;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
  * The two-client demo: shows a class in one command what two telnet windows would show, with a
  * timestamped timeline and a verdict at the end.
  *
- * <p>It starts the stage's server as a child process (this JVM's own {@code java}, this JVM's
- * class path, {@code --port 0}), waits for its {@code Listening on HOST:PORT} line, runs the
+ * <p>It starts the stage's server as a child process ({@link ServerProcess}: this JVM's own
+ * {@code java} and class path, {@code --port 0}), waits for its {@code Listening on HOST:PORT} line, runs the
  * {@link TwoClientScenario} against it (A connects and stays silent, B connects and sends), puts
  * the server's own log lines into the same timeline, prints the verdict, then stops the server
  * with SIGTERM, as Ctrl-C would, and waits for it.
@@ -90,60 +83,33 @@ public final class TwoClientDemo {
     }
 
     private static void runWithOwnServer(String mainClass, List<String> serverArgs, Duration silence,
-            Consumer<String> out) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"),
-                mainClass, "--port", "0"));
-        command.addAll(serverArgs);
-        out.accept("Two-client demo against " + mainClass + " " + String.join(" ", command.subList(4, command.size())));
+            Consumer<String> out) throws InterruptedException {
+        List<String> args = new ArrayList<>(List.of("--port", "0"));
+        args.addAll(serverArgs);
+        out.accept("Two-client demo against " + mainClass + " " + String.join(" ", args));
         // The server's warnings and errors (stderr) belong in the timeline too.
-        Process server = new ProcessBuilder(command).redirectErrorStream(true).start();
-        // If the demo is stopped with Ctrl-C, the server must not outlive it.
-        Thread killServer = new Thread(server::destroy, "stop-demo-server");
-        Runtime.getRuntime().addShutdownHook(killServer);
-
-        var listening = new CompletableFuture<InetSocketAddress>();
         var forward = new ServerOutput(out);
-        Thread pump = Thread.ofPlatform().daemon().name("server-output").start(() -> {
-            try (var lines = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = lines.readLine()) != null) {
-                    if (!listening.isDone() && line.startsWith("Listening on ")) {
-                        out.accept("server  " + line);
-                        listening.complete(parseHostPort(line.substring("Listening on ".length())));
-                    } else {
-                        forward.accept(line);
-                    }
-                }
-            } catch (IOException | IllegalArgumentException broken) {
-                listening.completeExceptionally(broken);
-                out.accept("(reading the server's output failed: " + broken + ")");
-            }
-            listening.completeExceptionally(new IOException("the server exited before it was listening"));
-        });
-
-        InetSocketAddress address;
+        ServerProcess server;
         try {
-            address = loopbackIfWildcard(listening.get(STARTUP_WAIT.toMillis(), TimeUnit.MILLISECONDS));
-        } catch (ExecutionException | TimeoutException noServer) {
-            out.accept("The server did not start: " + (noServer.getCause() != null ? noServer.getCause().getMessage()
-                    : "no 'Listening on' line within " + STARTUP_WAIT.toSeconds() + " s"));
-            stopServer(server, pump, out);
+            server = ServerProcess.java(mainClass, args.toArray(String[]::new))
+                    .startupTimeout(STARTUP_WAIT).stopWait(STOP_WAIT)
+                    .onLine(line -> forward.accept(line.text()))
+                    .start();
+        } catch (IOException noServer) {
+            out.accept("The server did not start: " + noServer.getMessage());
             System.exit(1);
             return;
         }
         boolean ranToTheEnd = false;
         try {
-            var scenario = new TwoClientScenario(address, silence, TwoClientScenario.defaultBeat(silence), out);
+            var scenario = new TwoClientScenario(server.address(), silence, TwoClientScenario.defaultBeat(silence), out);
             forward.into(scenario);
             report(scenario.run(), out);
             ranToTheEnd = true;
         } catch (IOException failed) {
             out.accept("The scenario failed: " + failed);
         } finally {
-            stopServer(server, pump, out);
-            Runtime.getRuntime().removeShutdownHook(killServer);
+            stopServer(server, out);
         }
         if (!ranToTheEnd) {
             System.exit(1);
@@ -151,20 +117,11 @@ public final class TwoClientDemo {
     }
 
     /** Stops the server as Ctrl-C would (SIGTERM), waits for it, and lets its last lines through. */
-    private static void stopServer(Process server, Thread pump, Consumer<String> out) throws InterruptedException {
-        if (server.isAlive()) {
+    private static void stopServer(ServerProcess server, Consumer<String> out) throws InterruptedException {
+        if (server.awaitExit(Duration.ZERO).isEmpty()) {
             out.accept("Stopping the server (SIGTERM)");
-            // SIGTERM, as Process.destroy() sends it; but through the ProcessHandle, because
-            // Process.destroy() also closes our end of the server's output, and its last lines
-            // (how it stopped) would be lost.
-            server.toHandle().destroy();
-            if (!server.waitFor(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                out.accept("The server ignored SIGTERM for " + STOP_WAIT.toSeconds() + " s: killing it");
-                server.destroyForcibly().waitFor(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            }
         }
-        pump.join(STOP_WAIT.toMillis());
-        out.accept("Server exited with status " + (server.isAlive() ? "(still running!)" : server.exitValue()));
+        out.accept("Server exited with status " + server.stop());
     }
 
     private static void report(TwoClientScenario.Result result, Consumer<String> out) {
@@ -210,13 +167,6 @@ public final class TwoClientDemo {
         } catch (IllegalArgumentException bad) { // NumberFormatException included
             throw new IllegalArgumentException("expected HOST:PORT, got '" + text + "'", bad);
         }
-    }
-
-    /** A server bound to 0.0.0.0 is reached through loopback: the demo never leaves this machine. */
-    private static InetSocketAddress loopbackIfWildcard(InetSocketAddress address) {
-        return address.getAddress() != null && address.getAddress().isAnyLocalAddress()
-                ? new InetSocketAddress(InetAddress.getLoopbackAddress(), address.getPort())
-                : address;
     }
 
     private static Duration parseSeconds(String text) {
