@@ -96,7 +96,8 @@ public final class TwoClientDemo {
                     .onLine(line -> forward.accept(line.text()))
                     .start();
         } catch (IOException noServer) {
-            out.accept("The server did not start: " + noServer.getMessage());
+            // Only the reason: the server's own lines, which the message goes on to repeat, are on screen already.
+            out.accept("The server did not start: " + noServer.getMessage().lines().findFirst().orElse(""));
             System.exit(1);
             return;
         }
