@@ -54,6 +54,8 @@ final class Charts {
         chart.getStyler().setLegendPosition(LegendPosition.OutsideE);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setYAxisLogarithmic(logY);
+        // Label 20, 50, 200... too, not only the decades: most values here lie between two of them.
+        chart.getStyler().setYAxisLogarithmicDecadeOnly(false);
         chart.getStyler().setYAxisDecimalPattern("#,##0.###");
         chart.getStyler().setErrorBarsColorSeriesColor(true);
         chart.getStyler().setXAxisLabelRotation(style == CategorySeriesRenderStyle.Bar ? 20 : 0);
