@@ -39,7 +39,7 @@ import java.util.List;
  * times the loop went round and how much CPU the process used.
  *
  * <p>What goes wrong: that stats line. With nobody connected, or everybody silent, the loop still
- * goes round millions of times a second, asking sockets that have nothing to say, and burns a whole
+ * goes round hundreds of thousands of times a second, asking sockets that have nothing to say, and burns a whole
  * CPU core doing it. Stage 4 lets the operating system tell us which sockets are ready (a
  * {@code Selector}) and sleeps in between.
  *

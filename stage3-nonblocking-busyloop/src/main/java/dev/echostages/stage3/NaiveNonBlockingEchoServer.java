@@ -70,7 +70,7 @@ public final class NaiveNonBlockingEchoServer implements EchoServer {
                     ByteBuffer chunk = ByteBuffer.allocate(1024);
                     boolean ended = false;
                     // Stage 2 waited here inside read(); now read() returns 0 at once and this
-                    // loop asks again, millions of times a second, until the client sends a \n.
+                    // loop asks again, hundreds of thousands of times a second, until the client sends a \n.
                     while (!endsWithNewline(line)) {
                         chunk.clear();
                         int count = connection.read(chunk);
