@@ -5,9 +5,20 @@ import dev.echostages.common.EchoServer;
 import dev.echostages.common.testing.ConcurrentEchoContractTest;
 import dev.echostages.common.testing.EchoContractTest;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** The virtual-thread server keeps the whole echo contract, one client at a time and many at once. */
-class VirtualThreadEchoContractTest {
+/**
+ * Both stage 5 servers keep the whole echo contract, one client at a time and many at once: the
+ * same two suites every stage runs, once per {@code --server}.
+ */
+@ParameterizedClass(name = "--server {0}")
+@ValueSource(strings = {"virtual", "channels"})
+class AsyncEchoContractTest {
+    @Parameter
+    String serverKind;
+
     @Nested
     class OneClientAtATime extends EchoContractTest {
         @Override
@@ -22,7 +33,7 @@ class VirtualThreadEchoContractTest {
 
         @Override
         protected String[] stageArgs() {
-            return new String[] {"--server", "virtual"};
+            return new String[] {"--server", serverKind};
         }
     }
 
@@ -40,7 +51,7 @@ class VirtualThreadEchoContractTest {
 
         @Override
         protected String[] stageArgs() {
-            return new String[] {"--server", "virtual", "--quiet"};
+            return new String[] {"--server", serverKind, "--quiet"};
         }
     }
 }
