@@ -22,20 +22,6 @@ class BlockingEchoServerTest {
     }
 
     @Test
-    void lineSentInPiecesWithPausesIsEchoedOnceWhole() throws Exception {
-        try (RunningServer server = RunningServer.start(BlockingEchoServer.commandLine(), BlockingEchoServer::new);
-                TestClient client = server.connect()) {
-            client.send("hel");
-            Thread.sleep(150);
-            client.send("lo");
-            Thread.sleep(150);
-            client.send(" world\r\n");
-            assertArrayEquals(bytes("hello world\r\n"), client.readLine());
-            assertTrue(client.receivesNothingWithin(Duration.ofMillis(300)), "echoed more than once");
-        }
-    }
-
-    @Test
     void everyTwoByteChunkIsLoggedAsItArrives() throws Exception {
         try (RunningServer server = RunningServer.start(BlockingEchoServer.commandLine(), BlockingEchoServer::new);
                 TestClient client = server.connect()) {

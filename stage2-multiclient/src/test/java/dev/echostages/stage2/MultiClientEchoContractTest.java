@@ -1,19 +1,12 @@
 package dev.echostages.stage2;
 
-import dev.echostages.common.CommandLine;
-import dev.echostages.common.EchoServer;
 import dev.echostages.common.testing.EchoContractTest;
+import dev.echostages.common.testing.ServerRecipe;
 
-/** Stage 2 keeps the echo contract for one client at a time, line by line. */
+/** Stage 2 keeps the echo contract, except where its lesson is that it cannot. */
 class MultiClientEchoContractTest extends EchoContractTest {
-    @Override
-    protected CommandLine commandLine() {
-        return MultiClientEchoServer.commandLine();
-    }
-
-    @Override
-    protected EchoServer.Factory factory() {
-        return MultiClientEchoServer::new;
+    MultiClientEchoContractTest() {
+        super(ServerRecipe.of(MultiClientEchoServer.commandLine(), MultiClientEchoServer::new));
     }
 
     /**

@@ -50,22 +50,6 @@ class BusyLoopEchoServerTest {
     }
 
     @Test
-    void lineSentInPiecesWithPausesIsEchoedOnceWhole() throws Exception {
-        try (RunningServer server = start();
-                TestClient client = server.connect()) {
-            // Between the pieces the loop polls this connection thousands of times and gets 0
-            // bytes; the pieces wait in the connection's own line buffer, not in a local variable.
-            client.send("hel");
-            Thread.sleep(150);
-            client.send("lo");
-            Thread.sleep(150);
-            client.send(" world\r\n");
-            assertArrayEquals(bytes("hello world\r\n"), client.readLine());
-            assertTrue(client.receivesNothingWithin(Duration.ofMillis(300)), "echoed more than once");
-        }
-    }
-
-    @Test
     void idleLoopBurnsMostOfACore() throws Exception {
         try (RunningServer server = start("--no-stats");
                 TestClient silent = server.connect()) {

@@ -1,18 +1,25 @@
 package dev.echostages.stage4;
 
-import dev.echostages.common.CommandLine;
-import dev.echostages.common.EchoServer;
+import dev.echostages.common.testing.ConcurrentEchoContractTest;
 import dev.echostages.common.testing.EchoContractTest;
+import dev.echostages.common.testing.ServerRecipe;
+import org.junit.jupiter.api.Nested;
 
-/** Stage 4 keeps the whole echo contract. */
-class SelectorEchoContractTest extends EchoContractTest {
-    @Override
-    protected CommandLine commandLine() {
-        return SelectorEchoServer.commandLine();
+/** Stage 4 keeps the whole echo contract, one client at a time and many at once. */
+class SelectorEchoContractTest {
+    private static final ServerRecipe SELECTOR = ServerRecipe.of(SelectorEchoServer.commandLine(), SelectorEchoServer::new);
+
+    @Nested
+    class OneClientAtATime extends EchoContractTest {
+        OneClientAtATime() {
+            super(SELECTOR);
+        }
     }
 
-    @Override
-    protected EchoServer.Factory factory() {
-        return SelectorEchoServer::new;
+    @Nested
+    class ManyClientsAtOnce extends ConcurrentEchoContractTest {
+        ManyClientsAtOnce() {
+            super(SELECTOR);
+        }
     }
 }

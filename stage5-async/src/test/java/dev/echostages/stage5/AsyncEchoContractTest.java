@@ -1,11 +1,9 @@
 package dev.echostages.stage5;
 
-import dev.echostages.common.CommandLine;
-import dev.echostages.common.EchoServer;
 import dev.echostages.common.testing.ConcurrentEchoContractTest;
 import dev.echostages.common.testing.EchoContractTest;
+import dev.echostages.common.testing.ServerRecipe;
 import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -16,42 +14,23 @@ import org.junit.jupiter.params.provider.ValueSource;
 @ParameterizedClass(name = "--server {0}")
 @ValueSource(strings = {"virtual", "channels"})
 class AsyncEchoContractTest {
-    @Parameter
-    String serverKind;
+    private final ServerRecipe recipe;
+
+    AsyncEchoContractTest(String serverKind) {
+        recipe = ServerRecipe.of(AsyncEchoServer.commandLine(), AsyncEchoServer.factory(), "--server", serverKind);
+    }
 
     @Nested
     class OneClientAtATime extends EchoContractTest {
-        @Override
-        protected CommandLine commandLine() {
-            return AsyncEchoServer.commandLine();
-        }
-
-        @Override
-        protected EchoServer.Factory factory() {
-            return AsyncEchoServer.factory();
-        }
-
-        @Override
-        protected String[] stageArgs() {
-            return new String[] {"--server", serverKind};
+        OneClientAtATime() {
+            super(recipe);
         }
     }
 
     @Nested
     class ManyClientsAtOnce extends ConcurrentEchoContractTest {
-        @Override
-        protected CommandLine commandLine() {
-            return AsyncEchoServer.commandLine();
-        }
-
-        @Override
-        protected EchoServer.Factory factory() {
-            return AsyncEchoServer.factory();
-        }
-
-        @Override
-        protected String[] stageArgs() {
-            return new String[] {"--server", serverKind, "--quiet"};
+        ManyClientsAtOnce() {
+            super(recipe);
         }
     }
 }

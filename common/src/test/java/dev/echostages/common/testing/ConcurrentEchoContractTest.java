@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.echostages.common.CommandLine;
-import dev.echostages.common.EchoServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,15 +37,10 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 public abstract class ConcurrentEchoContractTest {
 
-    /** The stage's command line, so its own options parse as on the real command line. */
-    protected abstract CommandLine commandLine();
+    private final ServerRecipe recipe;
 
-    /** The stage's server constructor. */
-    protected abstract EchoServer.Factory factory();
-
-    /** Stage options for these tests. {@code --quiet} keeps 50-client logs out of the report. */
-    protected String[] stageArgs() {
-        return new String[] {"--quiet"};
+    protected ConcurrentEchoContractTest(ServerRecipe recipe) {
+        this.recipe = recipe;
     }
 
     protected RunningServer server;
@@ -55,7 +48,7 @@ public abstract class ConcurrentEchoContractTest {
 
     @BeforeEach
     void startServer() throws IOException {
-        server = RunningServer.start(commandLine(), factory(), stageArgs());
+        server = recipe.start("--quiet"); // 50 clients' log lines would bury a failure's report
         clients = Executors.newFixedThreadPool(64);
     }
 

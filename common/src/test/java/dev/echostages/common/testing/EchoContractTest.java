@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.echostages.common.CommandLine;
-import dev.echostages.common.EchoServer;
 import dev.echostages.common.Protocol;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The echo contract (root README, "The echo contract"), proved against a stage's real server over
- * loopback. Each stage's test class extends this and says how to build its server.
+ * loopback. Each stage's test class extends this and hands it a {@link ServerRecipe} for its server.
  *
  * <p>Every test here uses one client at a time, so that even stage 1 (one client, ever) can keep
  * the contract. Stage 2 cannot serve one client continuously (that is its lesson), so it answers
@@ -33,15 +31,11 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 public abstract class EchoContractTest {
 
-    /** The stage's command line, so its own options parse as on the real command line. */
-    protected abstract CommandLine commandLine();
+    private final ServerRecipe recipe;
 
-    /** The stage's server constructor. */
-    protected abstract EchoServer.Factory factory();
-
-    /** Stage options for these tests (for example a larger read chunk for stage 1). */
-    protected String[] stageArgs() {
-        return new String[0];
+    /** {@code recipe}: the stage's server, with any options these tests need (stage 1: a larger read chunk). */
+    protected EchoContractTest(ServerRecipe recipe) {
+        this.recipe = recipe;
     }
 
     /** False for a stage that, by design, stops serving a client between lines. */
@@ -53,7 +47,7 @@ public abstract class EchoContractTest {
 
     @BeforeEach
     void startServer() throws IOException {
-        server = RunningServer.start(commandLine(), factory(), stageArgs());
+        server = recipe.start();
     }
 
     @AfterEach
@@ -106,6 +100,9 @@ public abstract class EchoContractTest {
     @Test
     void lineWrittenInThreePiecesComesBackOnceWhole() throws Exception {
         try (TestClient client = server.connect()) {
+            // Each piece arrives in a read of its own. Between them a blocking server waits in
+            // read() and a polling one reads 0 bytes again and again; either way the first pieces
+            // must wait in the connection's own line buffer, not be echoed or forgotten.
             client.send("TCP is ");
             Thread.sleep(100);
             client.send("a stream, ");

@@ -1,0 +1,46 @@
+package dev.echostages.benchmarks.reference;
+
+import dev.echostages.common.testing.ConcurrentEchoContractTest;
+import dev.echostages.common.testing.EchoContractTest;
+import dev.echostages.common.testing.ServerRecipe;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The two reference servers keep the same echo contract as the stages, so the benchmarks compare
+ * like with like. They are also the proof that the contract suites themselves are right: servers
+ * known to be correct pass them.
+ */
+@ParameterizedClass(name = "{0}")
+@MethodSource("referenceServers")
+class ReferenceServersKeepTheContractTest {
+    private final ServerRecipe recipe;
+
+    ReferenceServersKeepTheContractTest(String name, ServerRecipe recipe) {
+        this.recipe = recipe;
+    }
+
+    static Stream<Arguments> referenceServers() {
+        return Stream.of(
+                Arguments.of("thread per connection",
+                        ServerRecipe.of(ThreadPerConnectionEchoServer.commandLine(), ThreadPerConnectionEchoServer::new)),
+                Arguments.of("netty", ServerRecipe.of(NettyEchoServer.commandLine(), NettyEchoServer::new)));
+    }
+
+    @Nested
+    class OneClientAtATime extends EchoContractTest {
+        OneClientAtATime() {
+            super(recipe);
+        }
+    }
+
+    @Nested
+    class ManyClientsAtOnce extends ConcurrentEchoContractTest {
+        ManyClientsAtOnce() {
+            super(recipe);
+        }
+    }
+}
