@@ -1,10 +1,8 @@
 package dev.echostages.benchmarks.reference;
 
-import dev.echostages.common.testing.ConcurrentEchoContractTest;
-import dev.echostages.common.testing.EchoContractTest;
+import dev.echostages.common.testing.FullEchoContract;
 import dev.echostages.common.testing.ServerRecipe;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -16,11 +14,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @ParameterizedClass(name = "{0}")
 @MethodSource("referenceServers")
-class ReferenceServersKeepTheContractTest {
-    private final ServerRecipe recipe;
-
+class ReferenceServersKeepTheContractTest extends FullEchoContract {
     ReferenceServersKeepTheContractTest(String name, ServerRecipe recipe) {
-        this.recipe = recipe;
+        super(recipe);
     }
 
     static Stream<Arguments> referenceServers() {
@@ -28,19 +24,5 @@ class ReferenceServersKeepTheContractTest {
                 Arguments.of("thread per connection",
                         ServerRecipe.of(ThreadPerConnectionEchoServer.commandLine(), ThreadPerConnectionEchoServer::new)),
                 Arguments.of("netty", ServerRecipe.of(NettyEchoServer.commandLine(), NettyEchoServer::new)));
-    }
-
-    @Nested
-    class OneClientAtATime extends EchoContractTest {
-        OneClientAtATime() {
-            super(recipe);
-        }
-    }
-
-    @Nested
-    class ManyClientsAtOnce extends ConcurrentEchoContractTest {
-        ManyClientsAtOnce() {
-            super(recipe);
-        }
     }
 }
