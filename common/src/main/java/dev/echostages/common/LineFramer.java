@@ -14,6 +14,11 @@ import java.nio.ByteBuffer;
  * them). Memory stays bounded: a line may be at most {@code maxLine} bytes, its {@code \n}
  * included; a longer one raises {@link LineTooLongException} as soon as it is known to be too
  * long, without waiting for its end.
+ *
+ * <p>Memory grows with what the client sent, never with the limit: the buffer for an unfinished
+ * line starts at the size of that first piece and doubles only as the line grows (capped at
+ * {@code maxLine}). A server started with {@code --max-line 64000000} and a thousand clients that
+ * each sent one byte holds a thousand small arrays, not 64 GB.
  */
 public final class LineFramer {
 
@@ -30,8 +35,11 @@ public final class LineFramer {
         }
     }
 
+    /** The smallest buffer for an unfinished line: one telnet line fits without growing. */
+    private static final int MIN_PARTIAL = 128;
+
     private final int maxLine;
-    /** The unfinished line; allocated on first need, so a silent connection costs nothing here. */
+    /** The unfinished line; allocated on first need and sized by it, so a silent connection costs nothing here. */
     private byte[] partial;
     private int partialLength;
 
@@ -78,6 +86,9 @@ public final class LineFramer {
                 ByteBuffer whole = ByteBuffer.wrap(partial, 0, partialLength);
                 partialLength = 0;
                 sink.line(whole);
+                if (partial.length > 4 * MIN_PARTIAL) {
+                    partial = null; // a long line's buffer is not kept for a client that now sends short ones
+                }
             }
             start = i + 1;
         }
@@ -112,8 +123,14 @@ public final class LineFramer {
         if (count == 0) {
             return;
         }
-        if (partial == null) {
-            partial = new byte[maxLine];
+        int needed = partialLength + count;
+        if (partial == null || partial.length < needed) {
+            int grown = partial == null ? Math.max(MIN_PARTIAL, needed) : Math.max(partial.length * 2, needed);
+            byte[] larger = new byte[Math.min(grown, maxLine)];
+            if (partialLength > 0) {
+                System.arraycopy(partial, 0, larger, 0, partialLength);
+            }
+            partial = larger;
         }
         input.get(from, partial, partialLength, count);
         partialLength += count;

@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Runs a stage's server as a process: options, the {@code Listening on HOST:PORT} line, the
@@ -49,7 +50,14 @@ public final class ServerMain {
         }
 
         CountDownLatch served = new CountDownLatch(1);
+        // Set when serve() ended by a failure. The JVM runs this hook on every way out, a crash's
+        // System.exit(1) included, and a hook that then said "status 0" would hide the crash from
+        // whatever supervises the process.
+        AtomicBoolean crashed = new AtomicBoolean();
         Thread hook = new Thread(() -> {
+            if (crashed.get()) {
+                return;
+            }
             log.event("signal received: stopping");
             server.stop();
             try {
@@ -60,6 +68,9 @@ public final class ServerMain {
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
                 return;
+            }
+            if (crashed.get()) {
+                return; // serve() failed while we were stopping: leave with the signal's failure status
             }
             // A JVM ended by a signal exits with 128 + the signal number (143 for SIGTERM), which
             // scripts and Maven report as a failure. The server did stop cleanly, so say so with
@@ -76,16 +87,17 @@ public final class ServerMain {
             server.serve();
             log.event("stopped");
             System.out.flush();
-        } catch (IOException | RuntimeException failure) {
-            log.error(bound, "server failed", failure);
+        } catch (Throwable failure) {
+            // Anything that ends serve() unasked is a crash, an Error (OutOfMemoryError, say) as
+            // much as an exception: log it with its stack trace and leave with status 1, so that a
+            // supervisor restarting on failure restarts us. Only a requested stop exits 0.
+            crashed.set(true);
+            log.error(bound, "server failed, exiting with status 1", failure);
             served.countDown();
-            // Leave with a failure status unless a signal is already taking the JVM down, in which
-            // case exit() would wait for the hook and the hook for nobody: just return.
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException alreadyShuttingDown) {
-                return;
-            }
+            System.out.flush();
+            System.err.flush();
+            // If a signal is already taking the JVM down, exit() waits forever for the hooks to
+            // end; the hook sees the crash and returns, and the JVM then exits non-zero anyway.
             System.exit(1);
         } finally {
             served.countDown();

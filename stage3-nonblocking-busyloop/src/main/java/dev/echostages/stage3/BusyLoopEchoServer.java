@@ -1,14 +1,13 @@
 package dev.echostages.stage3;
 
-import dev.echostages.common.Bytes;
+import dev.echostages.common.AcceptBackoff;
 import dev.echostages.common.Closer;
 import dev.echostages.common.CommandLine;
 import dev.echostages.common.CpuMeter;
 import dev.echostages.common.EchoServer;
-import dev.echostages.common.LineFramer;
-import dev.echostages.common.LineFramer.LineTooLongException;
+import dev.echostages.common.Clients;
+import dev.echostages.common.EchoSession;
 import dev.echostages.common.Log;
-import dev.echostages.common.Protocol;
 import dev.echostages.common.ServerMain;
 import dev.echostages.common.ServerOptions;
 import java.io.IOException;
@@ -19,9 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -44,10 +41,9 @@ import java.util.List;
  * {@code Selector}) and sleeps in between.
  *
  * <p>Where the book's version is careless, this one is not: each connection keeps its own
- * unfinished line between turns (a {@link LineFramer}), echoes the kernel did not take yet wait in
- * the connection's outbox instead of being retried in a tight loop, a client that does not read
- * stops being read from (so it cannot make us hold unbounded data), and closed connections leave
- * the list.
+ * unfinished line between turns and an outbox for the echo the kernel did not take yet (its
+ * {@link EchoSession}, the same one stages 4 and 5 use), a client that does not read stops being
+ * read from (so it cannot make us hold unbounded data), and closed connections leave the list.
  *
  * <p>Run: {@code ./mvnw -q -pl stage3-nonblocking-busyloop -am package -DskipTests exec:exec}.
  * The naive first attempt: append {@code -Dargs="--naive"} (see {@link NaiveNonBlockingEchoServer}).
@@ -68,9 +64,15 @@ public final class BusyLoopEchoServer implements EchoServer {
                 : new BusyLoopEchoServer(options, log));
     }
 
-    /** One read per connection per turn, at most this many bytes; it also bounds the overshoot above the high mark. */
+    /** One read per connection per turn, at most this many bytes: no client can hog a pass. */
     private static final int READ_SIZE = 16 * 1024;
-    private static final long ACCEPT_PAUSE_MILLIS = 100;
+    /**
+     * How often the loop asks the listener for newcomers. Not on every pass: the JDK's
+     * {@code accept()} allocates a little garbage on each call (64 bytes, measured), and asked
+     * hundreds of thousands of times a second it would churn the heap as well as the CPU.
+     * A millisecond is nothing to a client that connects.
+     */
+    private static final long ACCEPT_POLL_NANOS = 1_000_000;
     private static final int BACKLOG = 1024;
 
     private final ServerSocketChannel listener;
@@ -78,14 +80,15 @@ public final class BusyLoopEchoServer implements EchoServer {
     private final int maxLine;
     private final boolean stats;
     private final long statsIntervalNanos;
+    private final AcceptBackoff acceptBackoff;
     /** Checked on every pass, so {@link #stop()} from another thread ends the loop within one pass. */
     private volatile boolean stopping;
     /** Only the loop thread touches the connections, so nothing here needs a lock. */
     private final List<Connection> connections = new ArrayList<>();
     /** One read buffer for everyone: the loop serves one connection at a time. */
     private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_SIZE);
-    /** After a failed accept(), when to try again (System.nanoTime()). */
-    private long acceptPausedUntil = System.nanoTime();
+    /** When to ask the listener again (System.nanoTime()): next millisecond, or after a back-off. */
+    private long nextAcceptAt = System.nanoTime();
 
     public BusyLoopEchoServer(ServerOptions options, Log log) throws IOException {
         this.log = log;
@@ -100,6 +103,7 @@ public final class BusyLoopEchoServer implements EchoServer {
         listener.bind(options.bindAddress(), BACKLOG);
         // The whole lesson in one call: from now on accept() returns null instead of waiting.
         listener.configureBlocking(false);
+        acceptBackoff = new AcceptBackoff(log, listener.socket().getLocalSocketAddress());
     }
 
     @Override
@@ -114,71 +118,67 @@ public final class BusyLoopEchoServer implements EchoServer {
         long lastReport = System.nanoTime();
         try {
             while (!stopping) {
-                // Everyone waiting, not one per pass: the backlog drains every time round.
-                while (acceptOne()) {
-                    // keep accepting until accept() says nobody is left
+                long now = System.nanoTime();
+                if (now - nextAcceptAt >= 0) { // nanoTime values compare only by difference
+                    acceptEveryoneWaiting(now);
                 }
-                for (Iterator<Connection> it = connections.iterator(); it.hasNext(); ) {
-                    Connection connection = it.next();
-                    if (!connection.takeTurn()) {
-                        it.remove();
+                // An index, not an iterator: a pass in which nobody speaks allocates nothing.
+                for (int i = connections.size() - 1; i >= 0; i--) {
+                    String outcome = connections.get(i).takeTurn();
+                    if (outcome != null) {
+                        connections.remove(i).close(outcome);
                     }
                 }
                 passes++;
                 // Nothing above waited for anything: this loop never sleeps. The stats show the cost.
-                if (stats && System.nanoTime() - lastReport >= statsIntervalNanos) {
-                    double seconds = (System.nanoTime() - lastReport) / 1e9;
-                    log.event(String.format("stats: %,d loop passes/s, CPU %.0f%% of a core, %d client%s",
-                            Math.round(passes / seconds), 100 * cpu.coresSinceLastSample(),
-                            connections.size(), connections.size() == 1 ? "" : "s"));
+                if (stats && now - lastReport >= statsIntervalNanos) {
+                    double seconds = (now - lastReport) / 1e9;
+                    log.event(String.format("stats: %,d loop passes/s, CPU %.0f%% of a core, %s",
+                            Math.round(passes / seconds), 100 * cpu.coresSinceLastSample(), Clients.count(connections.size())));
                     passes = 0;
-                    lastReport = System.nanoTime();
+                    lastReport = now;
                 }
             }
         } finally {
-            for (Connection connection : connections) {
-                connection.close("closed by server shutdown");
+            while (!connections.isEmpty()) {
+                connections.removeLast().close("closed by server shutdown");
             }
-            connections.clear();
             Closer.close(listener, log);
         }
     }
 
-    /** Accepts one waiting client, if any; true when it is worth asking again at once. */
-    private boolean acceptOne() throws IOException {
-        if (System.nanoTime() - acceptPausedUntil < 0) { // nanoTime values compare only by difference
-            return false;
-        }
-        SocketChannel channel;
-        try {
-            channel = listener.accept(); // never waits: null when nobody is knocking
-        } catch (ClosedChannelException closed) {
-            if (stopping) {
-                return false; // stop() closed the listener; the loop ends at the top of this pass
+    /** Accepts every client waiting in the kernel's queue, then sets when to ask again. */
+    private void acceptEveryoneWaiting(long now) throws IOException {
+        nextAcceptAt = now + ACCEPT_POLL_NANOS;
+        while (true) {
+            SocketChannel channel;
+            try {
+                channel = listener.accept(); // never waits: null when nobody is knocking
+            } catch (ClosedChannelException closed) {
+                if (stopping) {
+                    return; // stop() closed the listener; the loop ends at the top of this pass
+                }
+                throw closed;
+            } catch (IOException acceptFailed) {
+                // Typically "Too many open files". The clients we have are still served meanwhile.
+                nextAcceptAt = now + acceptBackoff.failed(acceptFailed, connections.size()) * 1_000_000;
+                return;
             }
-            throw closed;
-        } catch (IOException acceptFailed) {
-            // Typically "Too many open files". The clients we have are still fine, so keep serving
-            // them; but retrying on every pass would print this hundreds of thousands of times a
-            // second, so new clients wait a little (the kernel keeps them in the backlog).
-            log.warn("accept failed: " + acceptFailed.getMessage() + "; accepting again in " + ACCEPT_PAUSE_MILLIS + " ms");
-            acceptPausedUntil = System.nanoTime() + ACCEPT_PAUSE_MILLIS * 1_000_000L;
-            return false;
+            if (channel == null) {
+                return;
+            }
+            acceptBackoff.succeeded();
+            try {
+                channel.configureBlocking(false);
+                SocketAddress address = channel.getRemoteAddress();
+                connections.add(new Connection(channel, new EchoSession(address, maxLine, log)));
+                log.event(address, Clients.connected(connections.size()));
+            } catch (IOException goneAlready) {
+                // The client reset between the handshake and now: nothing to serve, nobody else affected.
+                log.event("a client left before it was served: " + goneAlready.getMessage());
+                Closer.close(channel, log);
+            }
         }
-        if (channel == null) {
-            return false;
-        }
-        try {
-            channel.configureBlocking(false);
-            var connection = new Connection(channel, channel.getRemoteAddress());
-            connections.add(connection);
-            log.event(connection.address, "connected");
-        } catch (IOException goneAlready) {
-            // The client reset between the handshake and now: nothing to serve, nobody else affected.
-            log.event("a client left before it was served: " + goneAlready.getMessage());
-            Closer.close(channel, log);
-        }
-        return true;
     }
 
     @Override
@@ -189,126 +189,58 @@ public final class BusyLoopEchoServer implements EchoServer {
         Closer.close(listener, log);
     }
 
-    /** One client: its channel, its unfinished line, and the echoes it has not taken yet. */
+    /** One client: its channel and its session (unfinished line, echo owed). */
     private final class Connection {
         final SocketChannel channel;
-        final SocketAddress address;
-        final LineFramer framer = new LineFramer(maxLine);
-        /** Echoes waiting for room in the kernel's send buffer, oldest first. */
-        final ArrayDeque<ByteBuffer> outbox = new ArrayDeque<>();
-        int outboxBytes;
-        /** True while the outbox is too full to read more (between the high and the low mark). */
-        boolean readingPaused;
-        /** The client sent FIN, or broke the line limit: send what is owed, then close. */
-        boolean inputFinished;
-        /** Input ended with an overlong line: after the error reply, FIN before close. */
-        boolean overlong;
+        final EchoSession session;
 
-        Connection(SocketChannel channel, SocketAddress address) {
+        Connection(SocketChannel channel, EchoSession session) {
             this.channel = channel;
-            this.address = address;
+            this.session = session;
         }
 
-        /** One turn: send what we owe, read once, queue the echoes. False when the connection is done. */
-        boolean takeTurn() {
+        /** One turn: send what we owe, read once, send the echo. Returns how it ended, or null while it goes on. */
+        String takeTurn() {
             try {
-                flushOutbox();
-                if (!inputFinished && mayRead()) {
-                    readOnce();
-                    flushOutbox(); // the usual case: the echo goes out in the same turn
-                }
-                if (inputFinished && outbox.isEmpty()) {
-                    if (overlong) {
-                        channel.shutdownOutput(); // our error line, then FIN, before close() might reset
-                        close("disconnected for an overlong line");
-                    } else {
-                        close("disconnected");
+                send();
+                if (session.wantsInput()) { // false above the high mark: see EchoSession, "Backpressure"
+                    readBuffer.clear();
+                    int count = channel.read(readBuffer); // never waits: 0 when the client said nothing
+                    if (count < 0) {
+                        session.endOfStream();
+                    } else if (count > 0) {
+                        session.received(readBuffer.flip());
                     }
-                    return false;
+                    send(); // the usual case: the echo goes out in the same turn
                 }
-                return true;
+                if (session.isFinished()) {
+                    if (session.endedWithOverlongLine()) {
+                        channel.shutdownOutput(); // our error line, then FIN, before close() might reset
+                    }
+                    return session.endedWithOverlongLine() ? "disconnected for an overlong line" : "disconnected";
+                }
+                return null;
             } catch (IOException lost) {
                 // A reset or broken pipe ends this client only; the others keep their turns.
-                close("connection lost: " + lost.getMessage());
-                return false;
+                return "connection lost: " + lost.getMessage();
             }
-        }
-
-        /**
-         * The output bound: a client that sends but never reads would otherwise have us queue its
-         * echoes forever. Above the high mark we stop reading it, so its bytes stay in the kernel,
-         * the kernel's window closes and the client's writes stall; below the low mark we read
-         * again. The gap keeps us from flapping on every byte.
-         */
-        private boolean mayRead() {
-            if (!readingPaused && outboxBytes > Protocol.HIGH_WATER_MARK) {
-                readingPaused = true;
-                log.event(address, "not reading: " + outboxBytes + " bytes of echo unsent (client is not reading)");
-            } else if (readingPaused && outboxBytes < Protocol.LOW_WATER_MARK) {
-                readingPaused = false;
-                log.event(address, "reading again: " + outboxBytes + " bytes unsent");
-            }
-            return !readingPaused;
-        }
-
-        private void readOnce() throws IOException {
-            readBuffer.clear();
-            int count = channel.read(readBuffer); // never waits: 0 when the client said nothing
-            if (count == 0) {
-                return;
-            }
-            if (count < 0) {
-                inputFinished = true;
-                // Half-close: bytes after the last \n are still the client's data; echo them too.
-                byte[] tail = framer.takeUnterminated();
-                if (tail.length > 0) {
-                    log.event(address, "end of stream, echoing unterminated tail: " + Bytes.visible(tail));
-                    queue(ByteBuffer.wrap(tail));
-                }
-                return;
-            }
-            readBuffer.flip();
-            try {
-                framer.feed(readBuffer, line -> {
-                    if (!log.quiet()) { // spares building the text when benchmarks run with --quiet
-                        log.event(address, "echoing: " + Bytes.visible(line));
-                    }
-                    queue(line);
-                });
-            } catch (LineTooLongException tooLong) {
-                log.warn(address, tooLong.getMessage() + ": sending an error and disconnecting");
-                queue(ByteBuffer.wrap(Protocol.lineTooLongReply(maxLine)));
-                inputFinished = true;
-                overlong = true;
-            }
-        }
-
-        /** The framer's buffer is only lent to us, so the echo is copied before it waits. */
-        private void queue(ByteBuffer bytes) {
-            ByteBuffer copy = ByteBuffer.allocate(bytes.remaining()).put(bytes).flip();
-            outbox.add(copy);
-            outboxBytes += copy.remaining();
         }
 
         /**
          * A non-blocking write takes what fits in the kernel's send buffer, possibly less than
-         * offered, possibly nothing. What is left stays in the outbox for the next turn: retrying
-         * here until it all went out would be spinning on one client while the others wait.
+         * offered, possibly nothing. The rest stays owed until the next turn: retrying here until
+         * it all went out would be spinning on one client while the others wait.
          */
-        private void flushOutbox() throws IOException {
-            while (!outbox.isEmpty()) {
-                ByteBuffer head = outbox.peek();
-                outboxBytes -= channel.write(head);
-                if (head.hasRemaining()) {
-                    return; // the kernel is full; try again next turn
-                }
-                outbox.poll();
+        private void send() throws IOException {
+            if (session.hasUnsent()) {
+                session.sent(channel.write(session.unsent()));
             }
         }
 
-        void close(String why) {
-            log.event(address, why);
+        /** Called once it has left the list, so the count is of the others. */
+        void close(String outcome) {
             Closer.close(channel, log);
+            log.event(session.client(), Clients.ended(outcome, connections.size()));
         }
     }
 }

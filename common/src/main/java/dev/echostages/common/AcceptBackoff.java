@@ -1,0 +1,46 @@
+package dev.echostages.common;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+
+/**
+ * What every stage from 3 on does when {@code accept()} fails, most likely with "Too many open
+ * files": pause accepting, longer each time in a row, and say so in one log line per pause.
+ *
+ * <p>Why pause at all: the failed connection stays queued in the kernel, so the listener stays
+ * ready, and retrying at once would spin at full CPU and print the same error thousands of times a
+ * second. Why doubling: a short first pause recovers quickly from a brief burst; a long shortage
+ * costs one line per second, not a flood. Why keep the listener open: waiting clients stay in the
+ * kernel's queue and are served as soon as descriptors are free again. The clients already
+ * connected are served throughout.
+ *
+ * <p>Only the waiting is left to the stage, because that is its I/O model: stage 3 skips
+ * {@code accept()} until the time is up, stage 4 removes OP_ACCEPT from the listener's interest,
+ * the virtual-thread acceptor sleeps, the channels server schedules its next accept.
+ */
+public final class AcceptBackoff {
+    public static final long FIRST_PAUSE_MILLIS = 50;
+    public static final long MAX_PAUSE_MILLIS = 1_000;
+
+    private final Log log;
+    private final SocketAddress listener;
+    private long pauseMillis;
+
+    public AcceptBackoff(Log log, SocketAddress listener) {
+        this.log = log;
+        this.listener = listener;
+    }
+
+    /** An accept failed: returns how long to pause before the next one, and logs it once. */
+    public long failed(IOException failure, int clientsConnected) {
+        pauseMillis = pauseMillis == 0 ? FIRST_PAUSE_MILLIS : Math.min(MAX_PAUSE_MILLIS, pauseMillis * 2);
+        log.warn(listener, "accept failed (" + failure.getMessage() + "): not accepting for " + pauseMillis
+                + " ms; new clients wait in the kernel's queue (" + Clients.count(clientsConnected) + " connected)");
+        return pauseMillis;
+    }
+
+    /** An accept worked: the next failure starts again from the shortest pause. */
+    public void succeeded() {
+        pauseMillis = 0;
+    }
+}

@@ -1,0 +1,52 @@
+package dev.echostages.stage4;
+
+import dev.echostages.common.DebugCommand;
+import dev.echostages.common.Log;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Chapter 2's debug mode, for the selector loop: asyncio's {@code loop.slow_callback_duration}.
+ *
+ * <p>It wraps the loop's handler: each ready key's handling is timed, and one that holds the loop
+ * longer than {@code --slow-callback-ms} gets a warning that names its client, because while it
+ * ran no other client was served. The loop itself does not change; it calls whatever handler it
+ * is given. To have something to catch, debug mode also honours {@code sleep N} and
+ * {@code spin N} lines ({@link DebugCommand}): both hold the one loop thread, so every other
+ * client freezes until they end. Stage 5 runs the same lines on virtual threads, where
+ * {@code sleep} no longer freezes anybody and {@code spin} still does.
+ */
+final class DebugMode {
+    private final Log log;
+    private final long slowNanos;
+
+    DebugMode(Log log, int slowCallbackMillis) {
+        this.log = log;
+        this.slowNanos = slowCallbackMillis * 1_000_000L;
+    }
+
+    /** The loop's handler, timed: {@code who} names the client (or the listener) a key belongs to. */
+    Consumer<SelectionKey> timed(Consumer<SelectionKey> handler, Function<SelectionKey, SocketAddress> who) {
+        return key -> {
+            long started = System.nanoTime();
+            handler.accept(key);
+            long took = System.nanoTime() - started;
+            if (took > slowNanos) {
+                log.warn(who.apply(key), "handler held the event loop for " + took / 1_000_000 + " ms (over --slow-callback-ms "
+                        + slowNanos / 1_000_000 + "): no other client was served meanwhile");
+            }
+        };
+    }
+
+    /** Runs a {@code sleep N} or {@code spin N} line on the loop thread, before it is echoed. */
+    void runCommand(SocketAddress client, ByteBuffer line) {
+        DebugCommand command = DebugCommand.parse(line, client, log);
+        if (command != null) {
+            log.warn(client, "'" + command.text() + "': holding the event loop thread on purpose (--debug)");
+            command.run();
+        }
+    }
+}
