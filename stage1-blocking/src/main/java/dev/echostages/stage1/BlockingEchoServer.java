@@ -85,6 +85,13 @@ public final class BlockingEchoServer implements EchoServer {
                 throw acceptFailed;
             }
             current = client;
+            if (stopping) {
+                // stop() ran between accept() and the line above: it found no client to close, so
+                // this one would keep serve() reading forever. Record first, check second (stop()
+                // does the opposite): one of the two always sees the other.
+                Closer.close(client, log);
+                return;
+            }
             try (client) {
                 serveOne(client); // nobody else is accepted until this returns
             } finally {

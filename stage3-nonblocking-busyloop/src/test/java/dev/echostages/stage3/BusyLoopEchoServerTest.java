@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.echostages.common.testing.RunningServer;
+import dev.echostages.common.testing.ThreadCpu;
 import dev.echostages.common.testing.TestClient;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,6 +60,27 @@ class BusyLoopEchoServerTest {
             ThreadCpu.Sample busiest = ThreadCpu.busiestSecond(server.thread(), 3);
             System.out.println("idle busy loop thread: " + busiest);
             assertTrue(busiest.spinning(), "the loop thread, idle, used only " + busiest);
+        }
+    }
+
+    @Test
+    void idleLoopBurnsACoreButChurnsNoGarbage() throws Exception {
+        // The lesson is the CPU; a heap that grows at rest would cloud every memory figure. The
+        // JDK's accept() allocates 64 bytes a call, so the loop asks the listener once a
+        // millisecond (64 KB/s); asked on every pass, as before, it was about 20 MB/s.
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (RunningServer server = start("--no-stats");
+                TestClient silent = server.connect()) {
+            silent.send("hello\n");
+            silent.readLine();
+            long id = server.thread().threadId();
+            long before = threads.getThreadAllocatedBytes(id);
+            long started = System.nanoTime();
+            Thread.sleep(1000);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            long perSecond = Math.round((threads.getThreadAllocatedBytes(id) - before) / seconds);
+            System.out.println("idle busy loop allocated " + perSecond + " bytes/s");
+            assertTrue(perSecond < 256 * 1024, "the idle loop allocated " + perSecond + " bytes in a second");
         }
     }
 

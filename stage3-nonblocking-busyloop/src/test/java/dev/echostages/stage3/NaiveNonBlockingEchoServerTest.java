@@ -9,6 +9,7 @@ import dev.echostages.common.EchoServer;
 import dev.echostages.common.ServerOptions;
 import dev.echostages.common.testing.LogRecorder;
 import dev.echostages.common.testing.TestClient;
+import dev.echostages.common.testing.ThreadCpu;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

@@ -20,6 +20,7 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -86,6 +87,8 @@ public final class SelectorEchoServer implements EchoServer {
     private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUDGET);
     /** Set by {@link #stop()} from any thread; the loop checks it after each {@code select()}. */
     private volatile boolean stopping;
+    /** Taken by whichever comes first, serve() or stop(): that one owns closing the channels. */
+    private final AtomicBoolean loopClaimed = new AtomicBoolean();
     private int clients;
     /** While accepting is paused after a failure: when to resume (System.nanoTime()). */
     private long acceptsResumeAt;
@@ -127,6 +130,9 @@ public final class SelectorEchoServer implements EchoServer {
 
     @Override
     public void serve() throws IOException {
+        if (!loopClaimed.compareAndSet(false, true)) {
+            return; // stop() came first and closed everything
+        }
         try {
             while (!stopping) {
                 if (Thread.currentThread().isInterrupted()) {
@@ -293,13 +299,16 @@ public final class SelectorEchoServer implements EchoServer {
 
     @Override
     public void stop() {
+        stopping = true;
+        if (loopClaimed.compareAndSet(false, true)) {
+            // serve() never ran, so no loop will close anything; and a channel registered with a
+            // selector keeps its port until the selector lets go of it. Close both here.
+            closeEverything();
+            return;
+        }
         // Only the loop thread touches channels; stop() just asks it to leave. wakeup() makes the
         // select() in progress (or the next one) return at once.
-        stopping = true;
         selector.wakeup();
-        // serve() may never run (a test, or a failure before it started): the loop is then not
-        // there to close the listener, and the port would stay bound. Closing it twice is harmless.
-        Closer.close(listener, log);
     }
 
     private void closeEverything() {

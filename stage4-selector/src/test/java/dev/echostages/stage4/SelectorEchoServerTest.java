@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.echostages.common.CpuMeter;
+import dev.echostages.common.testing.LogRecorder;
 import dev.echostages.common.testing.RunningServer;
+import dev.echostages.common.testing.ThreadCpu;
 import dev.echostages.common.testing.TestClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -39,13 +41,9 @@ class SelectorEchoServerTest {
         return RunningServer.start(SelectorEchoServer.commandLine(), SelectorEchoServer::new, args);
     }
 
-    /** CPU time the server's loop thread uses during one second of wall time. */
+    /** CPU time the server's loop thread uses during one second of wall time, measured as stage 3's tests do. */
     private static long loopCpuMillisOverOneSecond(RunningServer server) throws InterruptedException {
-        long before = CpuMeter.threadCpuNanos(server.thread());
-        Thread.sleep(1_000);
-        long used = CpuMeter.threadCpuNanos(server.thread()) - before;
-        System.out.printf("loop thread CPU during one idle second: %.2f ms%n", used / 1e6);
-        return used / 1_000_000;
+        return Math.round(ThreadCpu.oneSecond(server.thread()).cpu() * 1000);
     }
 
     /**
@@ -102,7 +100,7 @@ class SelectorEchoServerTest {
                     throw new RuntimeException(e);
                 }
             });
-            server.log().await("not reading until it drains", Duration.ofSeconds(10));
+            server.log().await("not reading:", Duration.ofSeconds(10));
             assertArrayEquals(payload, slowReader.getInputStream().readNBytes(payload.length));
             writer.get(10, TimeUnit.SECONDS);
             Thread.sleep(200);
@@ -124,7 +122,7 @@ class SelectorEchoServerTest {
                     throw new RuntimeException(e);
                 }
             });
-            String paused = server.log().await("not reading until it drains", Duration.ofSeconds(10));
+            String paused = server.log().await("not reading:", Duration.ofSeconds(10));
             Matcher held = Pattern.compile(" (\\d+) KiB of echo unsent").matcher(paused);
             assertTrue(held.find(), paused);
             // Above 64 KiB, but never more than one read (16 KiB) and one line (8 KiB) above it.
@@ -195,15 +193,15 @@ class SelectorEchoServerTest {
                 lines[i] = (i % 1000 == 999) ? (byte) '\n' : (byte) ('0' + i / 1000 % 10);
             }
             sleeper.send("sleep 0.5\n");
-            Thread.sleep(200);
+            server.log().await("holding the event loop thread", Duration.ofSeconds(5)); // logged as the sleep starts
             first.send(lines);
             second.send(lines);
             assertArrayEquals(lines, first.readExactly(lines.length));
             assertArrayEquals(lines, second.readExactly(lines.length));
 
             // The order of the echo lines in the log is the order the loop served them in.
-            String firstAddress = first.socket().getLocalSocketAddress() + " echo ";
-            String secondAddress = second.socket().getLocalSocketAddress() + " echo ";
+            String firstAddress = first.socket().getLocalSocketAddress() + " echoing: ";
+            String secondAddress = second.socket().getLocalSocketAddress() + " echoing: ";
             List<String> turns = server.log().lines().stream()
                     .filter(l -> l.contains(firstAddress) || l.contains(secondAddress))
                     .map(l -> l.contains(firstAddress) ? "1" : "2")
@@ -229,7 +227,7 @@ class SelectorEchoServerTest {
             assertArrayEquals(bytes("before\n"), bystander.readLine());
 
             culprit.send("sleep 0.8\n");
-            Thread.sleep(100); // the loop is now asleep inside the culprit's handler
+            server.log().await("holding the event loop thread", Duration.ofSeconds(5)); // the loop is now asleep in the culprit's handler
             long sent = System.nanoTime();
             bystander.send("anyone there?\n");
             assertArrayEquals(bytes("anyone there?\n"), bystander.readLine());
@@ -257,7 +255,17 @@ class SelectorEchoServerTest {
             client.setReadTimeout(Duration.ofSeconds(2)); // far less than the 3 s it asks for
             assertArrayEquals(bytes("sleep 3\n"), client.readLine());
             assertFalse(server.log().contains("held the event loop"), "slow-handler warning without --debug");
-            assertFalse(server.log().contains("blocking the event loop"), "honoured sleep without --debug");
+            assertFalse(server.log().contains("holding the event loop"), "honoured sleep without --debug");
+        }
+    }
+
+    @Test
+    void stopBeforeServeFreesThePort() throws Exception {
+        var server = new SelectorEchoServer(SelectorEchoServer.commandLine().parse("--port", "0", "--quiet"), new LogRecorder(true).log());
+        InetSocketAddress address = server.localAddress();
+        server.stop(); // serve() never ran, so no loop is there to close the listener
+        try (var again = new java.net.ServerSocket()) {
+            again.bind(address); // "Address already in use" while the listener is left open
         }
     }
 
@@ -305,7 +313,7 @@ class SelectorEchoServerTest {
             server.log().await(who + " disconnected", Duration.ofSeconds(2));
             List<String> lines = server.log().lines();
             assertTrue(lines.stream().anyMatch(l -> l.contains(who + " connected")), String.join("\n", lines));
-            assertTrue(lines.stream().anyMatch(l -> l.contains(who + " echo hello\\r\\n")), String.join("\n", lines));
+            assertTrue(lines.stream().anyMatch(l -> l.contains(who + " echoing: hello\\r\\n")), String.join("\n", lines));
         }
     }
 

@@ -9,6 +9,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -152,6 +154,36 @@ public abstract class ConcurrentEchoContractTest {
             writer.get(20, TimeUnit.SECONDS);
             assertEquals(total, received.size(), "bytes echoed");
             assertTrue(Arrays.equals(payload, received.toByteArray()), "echo differs from what was sent");
+        }
+    }
+
+    @Test
+    void partialLinesCostWhatClientsSentNotTheLineLimit() throws Exception {
+        // 150 clients, one byte each, under the largest --max-line the option accepts (64 MiB):
+        // a buffer sized by the limit would need 9.4 GiB and end in OutOfMemoryError. Sized by
+        // the data, it is a few KiB.
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        List<TestClient> crowd = new ArrayList<>();
+        try (RunningServer roomy = recipe.start("--quiet", "--max-line", String.valueOf(64 * 1024 * 1024))) {
+            memory.gc();
+            long before = memory.getHeapMemoryUsage().getUsed();
+            for (int i = 0; i < 150; i++) {
+                TestClient client = roomy.connect();
+                crowd.add(client);
+                client.send("x");
+            }
+            // The end of each line proves the server held its first byte all along.
+            for (TestClient client : crowd) {
+                client.send("\n");
+                assertArrayEquals(bytes("x\n"), client.readLine());
+            }
+            memory.gc();
+            long grownMiB = (memory.getHeapMemoryUsage().getUsed() - before) / (1024 * 1024);
+            assertTrue(grownMiB < 64, "the heap grew by " + grownMiB + " MiB for 150 bytes of partial lines");
+        } finally {
+            for (TestClient client : crowd) {
+                client.close();
+            }
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.echostages.stage3;
+package dev.echostages.common.testing;
 
 import dev.echostages.common.CpuMeter;
 import java.io.IOException;
@@ -8,8 +8,14 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** How much of a core one thread used, for the tests that prove a loop spins. */
-final class ThreadCpu {
+/**
+ * How much of a core one thread used, measured one way for every stage: the tests that prove
+ * stage 3's loop spins and the tests that prove stage 4's loop sleeps read the same numbers.
+ * CPU time comes from ThreadMXBean (every platform); the time spent waiting for a core, which
+ * tells a spinning thread kept off the CPU by a busy machine from a sleeping one, from Linux'
+ * {@code /proc/self/task/ID/schedstat} where it exists.
+ */
+public final class ThreadCpu {
     private ThreadCpu() {
     }
 
@@ -21,13 +27,13 @@ final class ThreadCpu {
      *     a thread that never sleeps scores about 1 here however busy the machine is, a thread
      *     that sleeps scores about 0. NaN where Linux' schedstat is not available.
      */
-    record Sample(double cpu, double wantedCpu) {
+    public record Sample(double cpu, double wantedCpu) {
         /**
          * The test machine is shared, so a spinning thread can be kept off the CPU by others: it
          * counts as spinning when it got at least half a core, or when it wanted a core nearly all
          * the time and only other processes kept it waiting.
          */
-        boolean spinning() {
+        public boolean spinning() {
             return cpu >= 0.5 || wantedCpu >= 0.9;
         }
 
@@ -37,19 +43,26 @@ final class ThreadCpu {
         }
     }
 
+    /** One second of {@code thread}'s life, printed for the test report. */
+    public static Sample oneSecond(Thread thread) throws InterruptedException {
+        // Looked up each time: a thread names itself for the kernel only once it runs.
+        Path schedstat = LinuxOnly.available() ? schedstatOf(thread) : null;
+        long cpuBefore = CpuMeter.threadCpuNanos(thread);
+        long wantedBefore = wantedNanos(schedstat);
+        long wallBefore = System.nanoTime();
+        Thread.sleep(1000);
+        double wall = System.nanoTime() - wallBefore;
+        var sample = new Sample((CpuMeter.threadCpuNanos(thread) - cpuBefore) / wall,
+                schedstat == null ? Double.NaN : (wantedNanos(schedstat) - wantedBefore) / wall);
+        System.out.println(thread.getName() + ", one second: " + sample);
+        return sample;
+    }
+
     /** The busiest of up to {@code windows} one-second samples of {@code thread}. */
-    static Sample busiestSecond(Thread thread, int windows) throws InterruptedException {
+    public static Sample busiestSecond(Thread thread, int windows) throws InterruptedException {
         Sample best = new Sample(0, 0);
         for (int i = 0; i < windows; i++) {
-            // Looked up each time: a thread names itself for the kernel only once it runs.
-            Path schedstat = schedstatOf(thread);
-            long cpuBefore = CpuMeter.threadCpuNanos(thread);
-            long wantedBefore = wantedNanos(schedstat);
-            long wallBefore = System.nanoTime();
-            Thread.sleep(1000);
-            double wall = System.nanoTime() - wallBefore;
-            var sample = new Sample((CpuMeter.threadCpuNanos(thread) - cpuBefore) / wall,
-                    schedstat == null ? Double.NaN : (wantedNanos(schedstat) - wantedBefore) / wall);
+            var sample = oneSecond(thread);
             if (sample.cpu() > best.cpu()) {
                 best = sample;
             }
