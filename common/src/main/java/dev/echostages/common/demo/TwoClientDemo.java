@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
@@ -105,7 +106,16 @@ public final class TwoClientDemo {
         try {
             var scenario = new TwoClientScenario(server.address(), silence, TwoClientScenario.defaultBeat(silence), out);
             forward.into(scenario);
-            report(scenario.run(), out);
+            long cpuBefore = server.cpuNanos();
+            long wallBefore = System.nanoTime();
+            var result = scenario.run();
+            // What the server's CPU did meanwhile is the other half of each stage's story: stage 3
+            // burns a core while A and B are silent, the others sleep.
+            double cpuSeconds = (server.cpuNanos() - cpuBefore) / 1e9;
+            double wallSeconds = (System.nanoTime() - wallBefore) / 1e9;
+            report(result, out);
+            out.accept(String.format(Locale.ROOT, "Server CPU during the scenario: %.1f s in %.1f s (%.0f%% of a core)",
+                    cpuSeconds, wallSeconds, 100 * cpuSeconds / wallSeconds));
             ranToTheEnd = true;
         } catch (IOException failed) {
             out.accept("The scenario failed: " + failed);
@@ -128,7 +138,6 @@ public final class TwoClientDemo {
     private static void report(TwoClientScenario.Result result, Consumer<String> out) {
         out.accept("");
         out.accept("Verdict: " + result.verdict());
-        out.accept("");
     }
 
     /**
