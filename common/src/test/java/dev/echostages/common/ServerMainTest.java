@@ -3,6 +3,7 @@ package dev.echostages.common;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.echostages.common.testing.PosixSignals;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -68,6 +69,7 @@ class ServerMainTest {
 
     @Test
     void aRequestedStopExitsZero() throws Exception {
+        PosixSignals.assume();
         try (ServerProcess server = ServerProcess.java(CrashingServer.class.getName()).start()) {
             assertEquals(0, server.stop(), server.transcript());
         }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.echostages.common.testing.PosixSignals;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -22,6 +23,7 @@ class ServerProcessTest {
 
     @Test
     void startReturnsOnceListeningAndStopKeepsTheServersLastLines() throws Exception {
+        PosixSignals.assume();
         List<ServerProcess.Line> heard = new CopyOnWriteArrayList<>();
         try (ServerProcess server = ServerProcess.java(PretendServer.class.getName()).onLine(heard::add).start()) {
             assertEquals(1234, server.port());
@@ -40,6 +42,7 @@ class ServerProcessTest {
 
     @Test
     void prefixExecsTheServerSoItKeepsThePid() throws Exception {
+        PosixSignals.assume(); // and the POSIX env command the prefix uses
         try (ServerProcess server = ServerProcess.java(PretendServer.class.getName())
                 .prefix("env", "GREETING=hello").start()) {
             assertEquals("pid " + server.pid() + ", greeting hello", server.awaitLine("pid ", Duration.ofSeconds(10)));
@@ -57,6 +60,7 @@ class ServerProcessTest {
 
     @Test
     void aServerThatIgnoresSigtermIsKilledAfterTheStopWait() throws Exception {
+        PosixSignals.assume();
         try (ServerProcess server = ServerProcess.java(PretendServer.class.getName(), "--ignore-sigterm")
                 .stopWait(Duration.ofMillis(500)).start()) {
             assertEquals(128 + 9, server.stop(), "SIGKILL's exit status\n" + server.transcript());
