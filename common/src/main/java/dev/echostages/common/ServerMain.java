@@ -41,14 +41,6 @@ public final class ServerMain {
         }
 
         InetSocketAddress bound = server.localAddress();
-        // The first line on stdout, always: tests, the demo and the benchmarks wait for it.
-        System.out.println("Listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort());
-        System.out.flush();
-        if (!bound.getAddress().isLoopbackAddress()) {
-            log.warn("bound to " + bound.getAddress().getHostAddress()
-                    + ": anyone who can reach this machine on the network can connect");
-        }
-
         CountDownLatch served = new CountDownLatch(1);
         // Set when serve() ended by a failure. The JVM runs this hook on every way out, a crash's
         // System.exit(1) included, and a hook that then said "status 0" would hide the crash from
@@ -81,7 +73,17 @@ public final class ServerMain {
             System.err.flush();
             Runtime.getRuntime().halt(0);
         }, "shutdown-hook");
+        // Registered before the Listening line: whoever reads that line may send SIGTERM at once,
+        // and a signal before the hook exists would end the JVM with status 143, unlogged.
         Runtime.getRuntime().addShutdownHook(hook);
+
+        // The first line on stdout, always: tests, the demo and the benchmarks wait for it.
+        System.out.println("Listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort());
+        System.out.flush();
+        if (!bound.getAddress().isLoopbackAddress()) {
+            log.warn("bound to " + bound.getAddress().getHostAddress()
+                    + ": anyone who can reach this machine on the network can connect");
+        }
 
         try {
             server.serve();
