@@ -86,6 +86,17 @@ class ReadmeTranscriptsTest {
     }
 
     @Test
+    void updateLeavesABlockThatStillMatchesAsItWas() throws Exception {
+        Path file = readme(README);
+        ReadmeTranscripts.of(file).scenario("log", () -> """
+                Listening on 127.0.0.1:8000
+                09:02:17.001 /127.0.0.1:51000 connected
+                09:02:19.120 /127.0.0.1:51000 disconnected after 12.25 s
+                """).update();
+        assertEquals(README, Files.readString(file), "only new times and ports: no churn in git diff");
+    }
+
+    @Test
     void linesOfTheSameMomentMayComeInEitherOrderWhenAllowed() throws Exception {
         Path file = readme("""
                 <!-- transcript:timeline -->
