@@ -258,28 +258,47 @@ public final class ReadmeTranscripts {
     }
 
     static boolean sameTranscript(String shown, String actual, Ordering ordering) {
-        return canonical(shown, ordering).equals(canonical(actual, ordering));
+        List<String> left = shown.stripTrailing().lines().toList();
+        List<String> right = actual.stripTrailing().lines().toList();
+        List<String> leftMasked = left.stream().map(ReadmeTranscripts::mask).toList();
+        List<String> rightMasked = right.stream().map(ReadmeTranscripts::mask).toList();
+        if (ordering == Ordering.EXACT || leftMasked.equals(rightMasked)) {
+            return leftMasked.equals(rightMasked);
+        }
+        // Same lines, another order: allowed only where the two lines of every swapped pair were
+        // stamped within SAME_MOMENT of each other, in the README's run or in today's.
+        if (!leftMasked.stream().sorted().toList().equals(rightMasked.stream().sorted().toList())) {
+            return false;
+        }
+        int[] where = positionsInRight(leftMasked, rightMasked);
+        for (int i = 0; i < left.size(); i++) {
+            for (int j = i + 1; j < left.size(); j++) {
+                if (where[i] > where[j] && !sameMoment(left.get(i), left.get(j))
+                        && !sameMoment(right.get(where[i]), right.get(where[j]))) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
-    /** The masked lines, each same-moment group sorted when the ordering allows it. */
-    private static List<String> canonical(String text, Ordering ordering) {
-        List<String> lines = List.of(text.stripTrailing().split("\n", -1));
-        List<String> result = new ArrayList<>();
-        List<String> group = new ArrayList<>();
-        double groupEnd = Double.NaN;
-        for (String line : lines) {
-            double stamp = ordering == Ordering.SAME_MOMENT_IN_ANY_ORDER ? seconds(line) : Double.NaN;
-            boolean sameMoment = !Double.isNaN(stamp) && !Double.isNaN(groupEnd)
-                    && stamp - groupEnd <= SAME_MOMENT.toNanos() / 1e9;
-            if (!sameMoment) {
-                result.addAll(group.stream().sorted().toList());
-                group.clear();
-            }
-            group.add(mask(line));
-            groupEnd = stamp;
+    /** For each left line, the index of the same line in right; the k-th of equal lines maps to the k-th. */
+    private static int[] positionsInRight(List<String> left, List<String> right) {
+        Map<String, List<Integer>> unused = new LinkedHashMap<>();
+        for (int j = 0; j < right.size(); j++) {
+            unused.computeIfAbsent(right.get(j), line -> new ArrayList<>()).add(j);
         }
-        result.addAll(group.stream().sorted().toList());
-        return result;
+        int[] where = new int[left.size()];
+        for (int i = 0; i < left.size(); i++) {
+            where[i] = unused.get(left.get(i)).removeFirst();
+        }
+        return where;
+    }
+
+    private static boolean sameMoment(String one, String other) {
+        double a = seconds(one);
+        double b = seconds(other);
+        return !Double.isNaN(a) && !Double.isNaN(b) && Math.abs(a - b) <= SAME_MOMENT.toNanos() / 1e9;
     }
 
     /** The stamp at the start of a line in seconds (of the day, or relative), or NaN if it has none. */

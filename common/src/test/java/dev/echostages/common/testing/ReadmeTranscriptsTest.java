@@ -114,5 +114,13 @@ class ReadmeTranscriptsTest {
                 """;
         ReadmeTranscripts.of(file).scenario("timeline", Ordering.SAME_MOMENT_IN_ANY_ORDER, () -> swapped).check();
         assertThrows(AssertionError.class, () -> ReadmeTranscripts.of(file).scenario("timeline", () -> swapped).check());
+        String leftBeforeItsEcho = """
+                   +4.190s  server  echoing: A again
+                   +4.200s  A       leaves
+                   +4.250s  A       gets its echo
+                """;
+        assertThrows(AssertionError.class, () -> ReadmeTranscripts.of(file)
+                .scenario("timeline", Ordering.SAME_MOMENT_IN_ANY_ORDER, () -> leftBeforeItsEcho).check(),
+                "50 ms apart in both runs: a real change of order");
     }
 }
