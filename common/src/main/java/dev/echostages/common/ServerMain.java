@@ -23,6 +23,23 @@ public final class ServerMain {
     private ServerMain() {
     }
 
+    /** What to do about a failed bind, for the messages the JDK gives on Linux, macOS and Windows. */
+    private static String hint(IOException cannotListen) {
+        String message = String.valueOf(cannotListen.getMessage());
+        if (message.contains("in use")) {
+            return "\n  another server (an earlier run, another stage?) has this port: stop it with Ctrl-C,"
+                    + "\n  or choose another port: --port 9000, or --port 0 for any free one"
+                    + "\n  (through Maven: -Dargs=\"--port 0\")";
+        }
+        if (message.contains("assign requested address")) {
+            return "\n  that address does not belong to this machine: try --host 127.0.0.1, or --host 0.0.0.0 for every network";
+        }
+        if (message.contains("Permission denied") || message.contains("access permissions")) {
+            return "\n  ports below 1024 need administrator rights: use --port 8000 or above";
+        }
+        return "";
+    }
+
     public static void run(String[] args, CommandLine commandLine, EchoServer.Factory factory) {
         ServerOptions options = commandLine.parseOrExit(args);
         Log log = Log.console(options.quiet());
@@ -30,12 +47,16 @@ public final class ServerMain {
         try {
             server = factory.open(options, log);
         } catch (UnknownHostException badHost) {
-            System.err.println("unknown host '" + options.host() + "'");
+            System.err.println("unknown host '" + options.host() + "': --host takes a name or address of this machine,"
+                    + " such as 127.0.0.1 (this machine only) or 0.0.0.0 (every network)");
             commandLine.printUsage(System.err);
             System.exit(2);
             return;
         } catch (IOException cannotListen) {
-            System.err.println("cannot listen on " + options.host() + ":" + options.port() + ": " + cannotListen);
+            // A student's first failure is usually this one: a server from an earlier try still
+            // runs in another terminal. Say what to do in their words, without a stack trace.
+            System.err.println("cannot listen on " + options.host() + ":" + options.port() + ": "
+                    + cannotListen.getMessage() + hint(cannotListen));
             System.exit(1);
             return;
         }
