@@ -37,9 +37,11 @@ public final class Launcher {
 
     public static void main(String[] args) throws Throwable {
         File jar = new File(Launcher.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        String stageMain;
-        try (JarFile jarFile = new JarFile(jar)) {
-            stageMain = jarFile.getManifest().getMainAttributes().getValue("Stage-Main-Class");
+        String stageMain = jar.isFile() ? stageMainClass(jar) : null;
+        if (stageMain == null) {
+            System.err.println("Launcher starts the class named Stage-Main-Class in its jar's manifest,"
+                    + " but " + jar + " names none: run a stage's jar (java -jar stageN-.../target/stageN-....jar)");
+            System.exit(1);
         }
         String running = System.getProperty("java.specification.version");
         if (feature(running) < REQUIRED) {
@@ -51,6 +53,12 @@ public final class Launcher {
             main.invoke(null, (Object) args);
         } catch (InvocationTargetException failed) {
             throw failed.getCause(); // the stage's own exception, not the reflection wrapper around it
+        }
+    }
+
+    private static String stageMainClass(File jar) throws IOException {
+        try (JarFile jarFile = new JarFile(jar)) {
+            return jarFile.getManifest() == null ? null : jarFile.getManifest().getMainAttributes().getValue("Stage-Main-Class");
         }
     }
 
@@ -71,7 +79,7 @@ public final class Launcher {
                     .append(REQUIRED).append("/bin/java -jar ").append(jarPath).append('\n');
         }
         text.append("or let Maven find a JDK ").append(REQUIRED).append("+ by itself (see README.md, Prerequisites):\n  ")
-                .append("./mvnw -q -pl ").append(module).append(" -am package -DskipTests exec:exec");
+                .append(File.separatorChar == '\\' ? "mvnw.cmd" : "./mvnw").append(" -q -pl ").append(module).append(" -am package -DskipTests exec:exec");
         return text.toString();
     }
 
