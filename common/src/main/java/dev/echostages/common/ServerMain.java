@@ -20,6 +20,12 @@ public final class ServerMain {
     /** How long the hook waits for {@code serve()} to return; stage 5's grace period fits well inside. */
     private static final long STOP_WAIT_SECONDS = 30;
 
+    /**
+     * The exit status of a server that died of an unexpected error: 70, sysexits.h's EX_SOFTWARE
+     * ("internal software error"), so it is told apart from 1 (could not start) and 2 (bad option).
+     */
+    public static final int CRASHED = 70;
+
     private ServerMain() {
     }
 
@@ -64,7 +70,7 @@ public final class ServerMain {
         InetSocketAddress bound = server.localAddress();
         CountDownLatch served = new CountDownLatch(1);
         // Set when serve() ended by a failure. The JVM runs this hook on every way out, a crash's
-        // System.exit(1) included, and a hook that then said "status 0" would hide the crash from
+        // System.exit(CRASHED) included, and a hook that then said "status 0" would hide the crash from
         // whatever supervises the process.
         AtomicBoolean crashed = new AtomicBoolean();
         Thread hook = new Thread(() -> {
@@ -112,16 +118,17 @@ public final class ServerMain {
             System.out.flush();
         } catch (Throwable failure) {
             // Anything that ends serve() unasked is a crash, an Error (OutOfMemoryError, say) as
-            // much as an exception: log it with its stack trace and leave with status 1, so that a
-            // supervisor restarting on failure restarts us. Only a requested stop exits 0.
+            // much as an exception: log it with its stack trace and leave with a status of its own,
+            // so that a supervisor restarting on failure restarts us (and Maven's run command,
+            // which accepts the start-up statuses 1 and 2, reports it). Only a requested stop exits 0.
             crashed.set(true);
-            log.error(bound, "server failed, exiting with status 1", failure);
+            log.error(bound, "server failed, exiting with status " + CRASHED, failure);
             served.countDown();
             System.out.flush();
             System.err.flush();
             // If a signal is already taking the JVM down, exit() waits forever for the hooks to
             // end; the hook sees the crash and returns, and the JVM then exits non-zero anyway.
-            System.exit(1);
+            System.exit(CRASHED);
         } finally {
             served.countDown();
         }

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** How a server process ends: a requested stop exits 0, a crash exits 1 with its reason logged. */
+/** How a server process ends: a requested stop exits 0, a crash exits 70 with its reason logged. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ServerMainTest {
 
@@ -61,8 +61,8 @@ class ServerMainTest {
     void aServerWhoseLoopDiesExitsNonZeroWithTheReasonLogged() throws Exception {
         try (ServerProcess server = ServerProcess.java(CrashingServer.class.getName(), "--crash").start()) {
             assertTrue(server.awaitExit(Duration.ofSeconds(20)).isPresent(), "still running: " + server.transcript());
-            assertEquals(1, server.stop(), server.transcript()); // stop() returns once its output is all read
-            assertTrue(server.transcript().contains("server failed, exiting with status 1"), server.transcript());
+            assertEquals(ServerMain.CRASHED, server.stop(), server.transcript()); // stop() returns once its output is all read
+            assertTrue(server.transcript().contains("server failed, exiting with status 70"), server.transcript());
             assertTrue(server.transcript().contains("OutOfMemoryError"), server.transcript());
         }
     }
