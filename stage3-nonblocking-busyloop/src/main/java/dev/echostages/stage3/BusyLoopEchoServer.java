@@ -20,6 +20,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Stage 3: non-blocking sockets, polled in a busy loop.
@@ -133,7 +134,7 @@ public final class BusyLoopEchoServer implements EchoServer {
                 // Nothing above waited for anything: this loop never sleeps. The stats show the cost.
                 if (stats && now - lastReport >= statsIntervalNanos) {
                     double seconds = (now - lastReport) / 1e9;
-                    log.event(String.format("stats: %,d loop passes/s, CPU %.0f%% of a core, %s",
+                    log.event(String.format(Locale.ROOT, "stats: %,d loop passes/s, CPU %.0f%% of a core, %s",
                             Math.round(passes / seconds), 100 * cpu.coresSinceLastSample(), Clients.count(connections.size())));
                     passes = 0;
                     lastReport = now;

@@ -13,6 +13,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -304,7 +305,7 @@ public final class TwoClientScenario {
 
     private void print(Event e) {
         // Milliseconds cut, not rounded, as the order above cuts them.
-        out.accept(String.format("%+9.3fs  %-6s  %s", e.at().toMillis() / 1000.0, e.who(), e.text()));
+        out.accept(String.format(Locale.ROOT, "%+9.3fs  %-6s  %s", e.at().toMillis() / 1000.0, e.who(), e.text()));
     }
 
     /** Prints events once they are {@link #PRINT_DELAY} old, in order; all of them once stopped. */
@@ -338,11 +339,11 @@ public final class TwoClientScenario {
     }
 
     private static String seconds(Duration duration) {
-        return String.format("%.1f s", duration.toMillis() / 1000.0);
+        return String.format(Locale.ROOT, "%.1f s", duration.toMillis() / 1000.0);
     }
 
     private static String millis(Duration duration) {
-        return String.format("%.1f ms", duration.toNanos() / 1e6);
+        return String.format(Locale.ROOT, "%.1f ms", duration.toNanos() / 1e6);
     }
 
     private static String quoted(String line) {
