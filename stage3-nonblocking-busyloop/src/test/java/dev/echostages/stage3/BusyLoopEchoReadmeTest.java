@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.echostages.common.ServerProcess;
 import dev.echostages.common.demo.TwoClientDemo;
+import dev.echostages.common.testing.Measured;
 import dev.echostages.common.testing.ReadmeTranscripts;
 import dev.echostages.common.testing.TestClient;
 import java.io.OutputStream;

@@ -2,6 +2,7 @@ package dev.echostages.stage4;
 
 import dev.echostages.common.ServerProcess;
 import dev.echostages.common.demo.TwoClientDemo;
+import dev.echostages.common.testing.Measured;
 import dev.echostages.common.testing.ReadmeTranscripts;
 import dev.echostages.common.testing.ReadmeTranscripts.Ordering;
 import dev.echostages.common.testing.TestClient;

@@ -1,7 +1,6 @@
-package dev.echostages.stage4;
+package dev.echostages.common.testing;
 
 import dev.echostages.common.ServerProcess;
-import dev.echostages.common.testing.ReadmeTranscripts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,15 +19,15 @@ import java.util.regex.Pattern;
  * keeps the numbers of the run that wrote it, as long as today's run prints the same lines with only
  * those numbers changed; a changed word, a missing line or an extra one still shows as a drift.
  */
-final class Measured {
+public final class Measured {
     /** Numbers that measure the machine, not the code: passes per second and CPU percentages. */
-    static final Pattern MACHINE_NUMBERS = Pattern.compile("[\\d,]+(?= loop passes/s)|(?<=CPU )\\d+(?=%)|\\d+(?=% of a core)");
+    public static final Pattern MACHINE_NUMBERS = Pattern.compile("[\\d,]+(?= loop passes/s)|(?<=CPU )\\d+(?=%)|\\d+(?=% of a core)");
 
     private Measured() {
     }
 
     /** The lines of a README block as it stands, or an empty list when there is none yet. */
-    static List<String> shown(String block) throws IOException {
+    public static List<String> shown(String block) throws IOException {
         List<String> lines = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8).replace("\r\n", "\n").lines().toList();
         int open = lines.indexOf("<!-- transcript:" + block + " -->");
         if (open < 0) {
@@ -51,7 +50,7 @@ final class Measured {
      * machine may reorder), and in how many lines {@code repeating} matches (a stats line or idle
      * tick per second: how many fall into a scenario depends on the machine's timing, at least one).
      */
-    static String keepRecorded(String block, String actual, Pattern measured, boolean anyOrder, Predicate<String> repeating)
+    public static String keepRecorded(String block, String actual, Pattern measured, boolean anyOrder, Predicate<String> repeating)
             throws IOException {
         List<String> shown = shown(block);
         List<String> now = actual.stripTrailing().lines().toList();
@@ -86,7 +85,7 @@ final class Measured {
      * pipes read by two threads keep no order between them), from the first line {@code first} accepts
      * through the first that {@code last} accepts; the port is shown as the default's.
      */
-    static String log(ServerProcess server, List<ServerProcess.Line> lines, Predicate<String> first, Predicate<String> last) {
+    public static String log(ServerProcess server, List<ServerProcess.Line> lines, Predicate<String> first, Predicate<String> last) {
         List<String> texts;
         synchronized (lines) {
             texts = lines.stream().map(ServerProcess.Line::text).toList();
