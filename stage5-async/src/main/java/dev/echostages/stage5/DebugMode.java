@@ -18,21 +18,23 @@ import java.util.concurrent.ConcurrentHashMap;
  * "did it hold an OS thread that long?".
  *
  * <p>Each piece of handling (one read's lines and their echo) is timed twice: wall-clock time, and
- * the CPU time of the OS thread underneath, read before and after. A section that took long while
- * its OS thread stayed on the CPU held that thread; one whose OS thread was mostly idle waited.
+ * the time the OS thread underneath spent waiting meanwhile (parked or asleep; the JVM counts it
+ * per thread). Long handling whose OS thread hardly waited held that thread; long handling whose
+ * OS thread waited most of the time did not.
  * <ul>
- *   <li>A virtual thread's OS thread is its carrier. {@code sleep 1} parks the virtual thread,
- *       the carrier is free (its CPU barely moves) and serves other clients: logged as an event.
- *       {@code spin 1} never parks; the carrier is on the CPU the whole second and nobody else
- *       gets it: a warning naming the client, the twin of asyncio's slow-callback warning.</li>
+ *   <li>A virtual thread's OS thread is its carrier. {@code sleep 1} parks the virtual thread;
+ *       the carrier is free and waits for work (or serves other clients): logged as an event.
+ *       {@code spin 1} never parks; its carrier never waits and nobody else gets it: a warning
+ *       naming the client, the twin of asyncio's slow-callback warning.</li>
  *   <li>A completion handler runs on a group thread, a platform thread: {@code sleep} and
- *       {@code spin} both hold it, and both are warned about (blocked, or computing).</li>
+ *       {@code spin} both hold it, and both are warned about (waiting, or computing).</li>
  * </ul>
- * Why the carrier and not the virtual thread: {@code ThreadMXBean} answers -1 for a virtual
- * thread's CPU time (checked on JDK 25), and the JDK has no public way to ask for a virtual
- * thread's carrier; its {@code toString()} names it ({@code ...@ForkJoinPool-1-worker-1}), which is
- * what we use. Under heavy load a carrier may stay busy with other clients while ours sleeps, so
- * the classification is a good sign rather than a proof; the carrier's name is in the line.
+ * Why the carrier, and why waiting time rather than CPU time: {@code ThreadMXBean} answers -1 for
+ * a virtual thread's CPU time (JDK 25), the JDK has no public way to ask for a virtual thread's
+ * carrier (its {@code toString()} names it: {@code ...@ForkJoinPool-1-worker-1}), and on a busy
+ * machine a spinning thread may get a small share of a core, which CPU time would misread as
+ * waiting. Under heavy load a carrier may stay busy with other clients while ours sleeps, so the
+ * verdict is a good sign, not a proof: the line names the carrier and both times.
  */
 final class DebugMode {
 
@@ -47,11 +49,12 @@ final class DebugMode {
     private final Log log;
     private final long slowNanos;
     /** Carrier thread ids by name, looked up once each: there are only a handful. */
-    private final Map<String, Long> carrierIds = new ConcurrentHashMap<>();
+    private final Map<String, Long> threadIds = new ConcurrentHashMap<>();
 
     DebugMode(Log log, int slowCallbackMillis) {
         this.log = log;
         this.slowNanos = slowCallbackMillis * 1_000_000L;
+        THREADS.setThreadContentionMonitoringEnabled(true); // makes the JVM count each thread's waiting time
     }
 
     /** Runs a {@code sleep N} or {@code spin N} line on the client's own thread, before it is echoed. */
@@ -68,30 +71,27 @@ final class DebugMode {
 
     void timed(SocketAddress client, Section section) throws IOException {
         Thread thread = Thread.currentThread();
-        String carrierBefore = osThreadOf(thread);
-        long cpuBefore = cpuNanos(thread, carrierBefore);
+        String osThread = osThreadOf(thread);
+        long waitedBefore = waitedMillis(osThread);
         long started = System.nanoTime();
         section.run();
         long took = System.nanoTime() - started;
         if (took <= slowNanos) {
             return;
         }
-        String carrierAfter = osThreadOf(thread);
-        long cpu = carrierAfter.equals(carrierBefore) ? cpuNanos(thread, carrierAfter) - cpuBefore : 0;
         long tookMillis = took / 1_000_000;
-        long cpuMillis = cpu / 1_000_000;
-        boolean computing = cpu > took / 2;
+        long waited = waitedMillis(osThread) - waitedBefore;
+        boolean held = waited < tookMillis / 2;
+        String times = "for " + tookMillis + " ms (it waited " + waited + " ms of them)";
         if (!thread.isVirtual()) {
-            log.warn(client, "handler held group thread " + thread.getName() + " for " + tookMillis + " ms ("
-                    + (computing ? "computing: " : "blocked: ") + "on the CPU " + cpuMillis + " ms): "
-                    + "no other client was served on that thread meanwhile");
-        } else if (computing) {
-            log.warn(client, "held its carrier " + carrierBefore + " for " + tookMillis + " ms (on the CPU " + cpuMillis
-                    + " ms): it never parked, so no other virtual thread could run on that carrier meanwhile");
+            log.warn(client, "handler held group thread " + osThread + " " + times + ", "
+                    + (held ? "computing" : "blocked") + ": no other client was served on that thread meanwhile");
+        } else if (held) {
+            log.warn(client, "held its carrier " + osThread + " " + times
+                    + ": it never parked, so no other virtual thread could run on that carrier meanwhile");
         } else {
-            log.event(client, "took " + tookMillis + " ms, but its carrier " + carrierBefore + " was on the CPU only "
-                    + cpuMillis + " ms of it" + (carrierAfter.equals(carrierBefore) ? "" : " (it came back on " + carrierAfter + ")")
-                    + ": the virtual thread parked and gave its carrier back");
+            log.event(client, "took " + tookMillis + " ms, and its carrier " + osThread + " waited " + waited
+                    + " ms of them: the virtual thread parked and gave its carrier back");
         }
     }
 
@@ -104,12 +104,11 @@ final class DebugMode {
         return text.substring(text.lastIndexOf('@') + 1);
     }
 
-    private long cpuNanos(Thread thread, String carrierName) {
-        if (!thread.isVirtual()) {
-            return THREADS.getCurrentThreadCpuTime();
-        }
-        Long id = carrierIds.computeIfAbsent(carrierName, DebugMode::threadIdNamed);
-        return id < 0 ? 0 : THREADS.getThreadCpuTime(id);
+    /** Total time the named OS thread has spent waiting, by the JVM's count; 0 if it is unknown. */
+    private long waitedMillis(String name) {
+        long id = threadIds.computeIfAbsent(name, DebugMode::threadIdNamed);
+        ThreadInfo info = id < 0 ? null : THREADS.getThreadInfo(id);
+        return info == null ? 0 : info.getWaitedTime();
     }
 
     private static long threadIdNamed(String name) {
