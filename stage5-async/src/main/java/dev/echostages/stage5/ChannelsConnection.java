@@ -53,7 +53,10 @@ final class ChannelsConnection implements ConnectedClients.Client {
     private boolean reading;
     private boolean writing;
     private int readInARow;
-    private boolean inputShut;
+    /** Set at the stop, between lines: nothing more from this client is echoed. */
+    private boolean inputOver;
+    /** Our FIN is out; reads now only drain what the client still sends (see closeIfFinished). */
+    private boolean finSent;
     private String failure;
     private boolean closed;
 
@@ -78,7 +81,7 @@ final class ChannelsConnection implements ConnectedClients.Client {
     }
 
     private void readMore() {
-        if (closed || reading || !session.wantsInput()) {
+        if (closed || reading || !(session.wantsInput() || finSent)) {
             return; // two reads at once would throw ReadPendingException; paused or ended: no read
         }
         reading = true;
@@ -104,6 +107,16 @@ final class ChannelsConnection implements ConnectedClients.Client {
     }
 
     private void handleRead(int count) {
+        if (inputOver) { // after the stop: what the client still sends is dropped
+            if (count < 0 && finSent) {
+                close("closed at the stop, its echo complete");
+                return;
+            }
+            readInARow += Math.max(count, 0);
+            readMore();
+            closeIfFinished();
+            return;
+        }
         if (count < 0) {
             session.endOfStream();
         } else {
@@ -119,7 +132,7 @@ final class ChannelsConnection implements ConnectedClients.Client {
             readBuffer.adapt(count);
         }
         if (clients.stopping()) {
-            shutInputIfBetweenLines();
+            stopTakingInput();
         }
         writeOwed();
         readMore();
@@ -147,7 +160,21 @@ final class ChannelsConnection implements ConnectedClients.Client {
     }
 
     private void closeIfFinished() {
-        if (closed || writing || !session.isFinished()) {
+        if (closed || writing || finSent || !session.isFinished()) {
+            return;
+        }
+        if (inputOver && failure == null) {
+            // Lingering close: FIN, then read and drop whatever the client still sends until it
+            // closes (or the deadline closes it). Closing with its bytes unread would make the
+            // kernel send a reset, which throws away the end of the echo still on its way.
+            finSent = true;
+            try {
+                channel.shutdownOutput();
+            } catch (IOException gone) {
+                close("connection lost at the stop: " + gone.getMessage());
+                return;
+            }
+            readMore();
             return;
         }
         if (failure == null) {
@@ -159,7 +186,7 @@ final class ChannelsConnection implements ConnectedClients.Client {
         }
         close(failure != null ? failure
                 : session.endedWithOverlongLine() ? "disconnected for an overlong line"
-                : inputShut ? "closed at the stop, its echo complete" : "disconnected");
+                : "disconnected");
     }
 
     private synchronized void onFailure(String operation, Throwable failed) {
@@ -179,22 +206,27 @@ final class ChannelsConnection implements ConnectedClients.Client {
         }
     }
 
-    /** See ConnectedClients: the stop has begun. */
+    /**
+     * See ConnectedClients: the stop has begun. A client whose read is waiting with nothing in
+     * flight is closed at once. (Unlike a socket, a channel cannot say whether bytes sit unread in
+     * its buffer: a line arriving in this very instant is lost with the connection.) Any other
+     * client stops taking input once it is between lines, and is closed once its echo is out.
+     */
     @Override
     public synchronized void stopReading() {
-        shutInputIfBetweenLines();
+        if (!closed && reading && !inputOver && session.isIdle()) {
+            close("closed at the stop, idle");
+            return;
+        }
+        stopTakingInput();
+        writeOwed();
+        closeIfFinished();
     }
 
-    private void shutInputIfBetweenLines() {
-        if (inputShut || closed || session.unfinishedLineBytes() > 0) {
-            return; // mid-line: handleRead calls again after each read, until the line is done
-        }
-        inputShut = true;
-        try {
-            // A read in flight still completes with what our receive buffer holds, then -1; any later read is -1 at once.
-            channel.shutdownInput();
-        } catch (IOException gone) {
-            log.event(address, "could not shut its input (" + gone.getMessage() + "): it is closing anyway");
+    private void stopTakingInput() {
+        if (!inputOver && !closed && session.unfinishedLineBytes() == 0) {
+            inputOver = true; // mid-line: handleRead calls again after each read, until the line is done
+            session.finishInput();
         }
     }
 

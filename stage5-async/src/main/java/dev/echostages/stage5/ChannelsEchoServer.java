@@ -125,6 +125,7 @@ public final class ChannelsEchoServer implements EchoServer {
     @Override
     public void serve() throws IOException {
         log.event("serving with completion handlers on " + threadCount + " group thread(s)");
+        ConnectedClients.loadBeforeTheFirstClient(ChannelsConnection.class);
         while (!stopping) {
             AsynchronousSocketChannel channel;
             try {

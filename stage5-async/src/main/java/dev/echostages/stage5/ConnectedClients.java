@@ -25,22 +25,24 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p><b>The stop rule</b> (CONTRACT item 11), in the order it happens:
  * <ol>
  *   <li>The listener closes: the kernel refuses new connections from this instant.</li>
- *   <li>Every client that is between lines has its input shut ({@code shutdownInput()}). A read
- *       that is waiting returns what the client had already sent (bytes sitting in our receive
- *       buffer count as sent) and then end of stream; nothing later is read. A client in the
- *       middle of a line is read on until that line ends (up to its {@code \n} and no further,
- *       see {@link #finishingLineOnly}), then shut the same way.</li>
- *   <li>Each client is closed as soon as it owes nothing: its echo out, FIN, close. A client with
- *       nothing in flight (no unread bytes, no partial line, no echo owed) is closed at once, so
- *       with only idle clients the process exits in a few milliseconds.</li>
+ *   <li>A client with nothing in flight (no partial line, no echo owed, its read waiting, and on
+ *       the virtual server not even unread bytes in its socket) is closed at once. With only idle
+ *       clients the stop takes milliseconds.</li>
+ *   <li>Any other client is served until it is between lines: the read in progress, or the one
+ *       the stop found waiting, is echoed; a client in the middle of a line may finish that line
+ *       (up to its {@code \n} and no further, see {@link #finishingLineOnly}). Then it takes no
+ *       more input: its echo goes out, then FIN, then whatever it still sends is read and dropped
+ *       until it closes (closing on unread bytes would send a reset that destroys the end of the
+ *       echo), then it is closed.</li>
  *   <li>One deadline, {@code --grace-ms} after the signal, for all of them together (the book
  *       waits its timeout for each task in turn): whoever is still connected then is closed.</li>
  * </ol>
- * What the grace promises, then: a line a client had finished sending before the signal, or
- * finishes within the grace, is echoed if the client reads its echo before the deadline; nothing
- * it sends after that line is read. Reading stops first so that the grace is spent on what clients
- * are owed, not on new work from clients that never pause (under load those would otherwise be
- * cut off at the deadline owing lines sent before the signal).
+ * What the grace promises, then: every line the server had read when the stop began (or read in
+ * that same read), and a line a client was in the middle of and finishes within the grace, is
+ * echoed, if the client reads its echo before the deadline. Lines still in the kernel's buffers
+ * are not read. Input stops first so that the grace is spent on what clients are owed rather
+ * than on new work from clients that never pause: before, under load, clients were cut off at the
+ * deadline owing lines read before the signal while lines sent after it were being echoed.
  */
 final class ConnectedClients<C extends ConnectedClients.Client> {
 
@@ -70,6 +72,31 @@ final class ConnectedClients<C extends ConnectedClients.Client> {
             }
         }
         return input;
+    }
+
+    /**
+     * Loads and initialises now the classes that serving a client needs. Run from class files in
+     * a directory (the tests, {@code exec:exec}), each class is a file opened on first use; if the
+     * first client arrives in a burst that has taken every descriptor, that open fails, and a
+     * class that failed to load stays failed: {@code NoClassDefFoundError} for every later client.
+     * (From the jar nothing is opened: the jar is open already.) The out-of-descriptors lesson
+     * fails if a class a connection needs is missing here.
+     */
+    static void loadBeforeTheFirstClient(Class<?>... classes) {
+        List<Class<?>> all = new java.util.ArrayList<>(List.of(classes));
+        all.addAll(List.of(ConnectedClients.class, Client.class, EchoSession.class, EchoSession.LineHook.class,
+                dev.echostages.common.LineFramer.class, dev.echostages.common.LineFramer.LineSink.class,
+                dev.echostages.common.LineFramer.LineTooLongException.class, dev.echostages.common.Bytes.class,
+                dev.echostages.common.DebugCommand.class, dev.echostages.common.DebugCommand.Kind.class,
+                dev.echostages.common.Closer.class, Clients.class, Protocol.class,
+                Boom.class, ReadBuffer.class, DebugMode.class, DebugMode.Section.class));
+        for (Class<?> needed : all) {
+            try {
+                Class.forName(needed.getName(), true, needed.getClassLoader());
+            } catch (ClassNotFoundException impossible) {
+                throw new IllegalStateException("a class we hold is not found by its own name: " + needed, impossible);
+            }
+        }
     }
 
     /** After the deadline, how long closed clients get to report back before the stop moves on. */

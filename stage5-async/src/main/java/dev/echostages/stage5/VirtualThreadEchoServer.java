@@ -91,6 +91,7 @@ public final class VirtualThreadEchoServer implements EchoServer {
         serving = true;
         try {
             warmUpThePoller();
+            ConnectedClients.loadBeforeTheFirstClient(Conversation.class);
             log.event("one virtual thread per client, carried by " + AsyncEchoServer.carriersInWords());
             acceptUntilStopped();
             clients.stop(graceMillis);
@@ -188,7 +189,8 @@ public final class VirtualThreadEchoServer implements EchoServer {
          * before JDK 24 a virtual thread blocking inside {@code synchronized} pins its carrier.
          */
         private final ReentrantLock lock = new ReentrantLock();
-        private boolean inputShut;
+        /** Set at the stop, between lines: nothing more from this client is echoed. */
+        private boolean inputOver;
         /** Set by {@link #closeNow}: why the exception its thread is about to get is no accident. */
         private volatile String closedBecause;
 
@@ -224,8 +226,10 @@ public final class VirtualThreadEchoServer implements EchoServer {
             OutputStream out = socket.getOutputStream();
             ReadBuffer buffer = new ReadBuffer();
             String failure = null;
-            int servedInARow = 0;
             while (!session.isFinished()) {
+                if (stopping && stopTakingInput()) {
+                    break;
+                }
                 ByteBuffer input = buffer.forRead();
                 // Parks this virtual thread (not its carrier) until bytes arrive, or -1 at end of stream.
                 int count = in.read(input.array(), 0, input.capacity());
@@ -233,27 +237,37 @@ public final class VirtualThreadEchoServer implements EchoServer {
                 try {
                     failure = handle(input, count, out);
                     buffer.adapt(count);
-                    if (stopping) {
-                        shutInputIfBetweenLines();
-                    }
                 } finally {
                     lock.unlock();
                 }
-                if (stopping) { // the stop may have begun while we held the lock: it could not look then
-                    stopReading();
-                }
-                servedInARow += Math.max(count, 0);
-                if (servedInARow >= YIELD_AFTER_BYTES) {
-                    servedInARow = 0;
-                    Thread.yield(); // the fairness bound: see YIELD_AFTER_BYTES
-                }
+                fairTurn(count);
             }
-            if (failure == null) {
-                socket.shutdownOutput(); // FIN after the last echo, before close() can reset it
+            if (failure != null) {
+                return failure;
             }
-            return failure != null ? failure
-                    : session.endedWithOverlongLine() ? "disconnected for an overlong line"
-                    : inputShut ? "closed at the stop, its echo complete" : "disconnected";
+            socket.shutdownOutput(); // FIN after the last echo, before close() can reset it
+            if (inputOver) {
+                // Lingering close: whatever the client still sends is read and dropped until it
+                // closes (or the deadline closes it). Closing with its bytes unread would make the
+                // kernel send a reset, which throws away the end of the echo still on its way.
+                int count;
+                while ((count = in.read(buffer.forRead().array())) >= 0) {
+                    fairTurn(count);
+                }
+                return "closed at the stop, its echo complete";
+            }
+            return session.endedWithOverlongLine() ? "disconnected for an overlong line" : "disconnected";
+        }
+
+        private int servedInARow;
+
+        /** The fairness bound: see YIELD_AFTER_BYTES. */
+        private void fairTurn(int count) {
+            servedInARow += Math.max(count, 0);
+            if (servedInARow >= YIELD_AFTER_BYTES) {
+                servedInARow = 0;
+                Thread.yield();
+            }
         }
 
         /** One read: its lines are queued, then written in one write. Returns the outcome if the handler failed. */
@@ -290,29 +304,37 @@ public final class VirtualThreadEchoServer implements EchoServer {
             return failure[0];
         }
 
-        /** See ConnectedClients: called by the stop, and by this thread once a stop has begun. */
+        /**
+         * See ConnectedClients: the stop has begun. If this thread is waiting in {@code read()}
+         * (we get the lock) with nothing in flight, not even unread bytes in the socket, the
+         * client is closed at once. Otherwise this thread sees the stop itself, after its read.
+         */
         @Override
         public void stopReading() {
-            if (lock.tryLock()) { // if not, this thread is busy and will look after it unlocks
+            if (lock.tryLock()) {
                 try {
-                    shutInputIfBetweenLines();
+                    if (!inputOver && session.isIdle() && socket.getInputStream().available() == 0) {
+                        closeNow("closed at the stop, idle");
+                    }
+                } catch (IOException closed) {
+                    log.event(address, "closed already: " + closed.getMessage()); // its thread is ending anyway
                 } finally {
                     lock.unlock();
                 }
             }
         }
 
-        private void shutInputIfBetweenLines() {
-            if (inputShut || session.unfinishedLineBytes() > 0 || !session.wantsInput()) {
-                return;
-            }
-            inputShut = true;
+        /** At the stop, between lines: take no more input. True if the session is then finished. */
+        private boolean stopTakingInput() {
+            lock.lock();
             try {
-                // Wakes a read parked on this socket: it returns what was already in our receive
-                // buffer, then -1, and later reads return -1 at once.
-                socket.shutdownInput();
-            } catch (IOException closed) {
-                log.event(address, "could not shut its input (" + closed.getMessage() + "): it is closing anyway");
+                if (!inputOver && session.unfinishedLineBytes() == 0) {
+                    inputOver = true;
+                    session.finishInput();
+                }
+                return session.isFinished();
+            } finally {
+                lock.unlock();
             }
         }
 
