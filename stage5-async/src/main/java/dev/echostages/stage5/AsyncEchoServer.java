@@ -68,19 +68,24 @@ public final class AsyncEchoServer {
     }
 
     /**
-     * Sets how many carriers run virtual threads when none is blocked. This must happen before the
-     * first virtual thread of the process exists: the JDK builds the scheduler (a ForkJoinPool)
-     * once, reading its system properties then and never again. (On the command line:
-     * {@code -Djdk.virtualThreadScheduler.parallelism=1}.)
+     * Sets how many OS threads ("carriers") run virtual threads. This must happen before the first
+     * virtual thread of the process exists: the JDK builds the scheduler (a ForkJoinPool) once,
+     * reading these system properties then and never again. (On the command line:
+     * {@code -Djdk.virtualThreadScheduler.parallelism=1 -Djdk.virtualThreadScheduler.maxPoolSize=1}.)
      *
-     * <p>Only the parallelism is set, not {@code maxPoolSize}. Before JDK 24 a virtual thread that
-     * blocks inside {@code synchronized} (or in some file I/O) pins its carrier; the scheduler then
-     * adds a carrier for a while to make up for it. Capping the pool at N would turn each pinned
-     * carrier into one fewer for everybody, with --carriers 1 a frozen server.
+     * <p>Why the pool's maximum is capped too, although that gives up the JDK's compensation: a
+     * virtual thread in blocking file I/O (writing our log to a terminal or a pipe is exactly
+     * that) or in {@code Object.wait()} makes the scheduler add a carrier for a while. Measured:
+     * with parallelism 1 alone, {@code --debug}'s {@code spin 1} did not freeze the other client
+     * (echoed in 1 ms), because the warning's own log line had brought in a second carrier. The
+     * cap keeps the lesson's promise, N carriers and no more; the price is that a carrier blocked
+     * that way is not replaced. Nothing here blocks inside {@code synchronized} (on JDK 21-23 that
+     * pins the carrier, and the scheduler does not compensate for it anyway): the virtual server
+     * uses a {@code ReentrantLock}. Without {@code --carriers} the JDK's defaults apply.
      */
     static void useCarrierThreads(int carriers, Log log) {
         if (carriers == 0) {
-            return; // the JDK's default: one carrier per core
+            return; // the JDK's default: one carrier per core, grown when one is blocked
         }
         String wanted = Integer.toString(carriers);
         String already = System.getProperty("jdk.virtualThreadScheduler.parallelism");
@@ -89,6 +94,7 @@ public final class AsyncEchoServer {
             return;
         }
         System.setProperty("jdk.virtualThreadScheduler.parallelism", wanted);
+        System.setProperty("jdk.virtualThreadScheduler.maxPoolSize", wanted);
     }
 
     /** "1 OS thread (--carriers)", for the start-up line. */
