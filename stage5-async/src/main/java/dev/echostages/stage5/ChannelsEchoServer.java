@@ -125,7 +125,7 @@ public final class ChannelsEchoServer implements EchoServer {
     @Override
     public void serve() throws IOException {
         log.event("serving with completion handlers on " + threadCount + " group thread(s)");
-        ConnectedClients.loadBeforeTheFirstClient(ChannelsConnection.class);
+        BeforeTheFirstAccept.loadClasses(ChannelsConnection.class);
         while (!stopping) {
             AsynchronousSocketChannel channel;
             try {

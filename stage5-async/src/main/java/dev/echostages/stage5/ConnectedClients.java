@@ -74,31 +74,6 @@ final class ConnectedClients<C extends ConnectedClients.Client> {
         return input;
     }
 
-    /**
-     * Loads and initialises now the classes that serving a client needs. Run from class files in
-     * a directory (the tests, {@code exec:exec}), each class is a file opened on first use; if the
-     * first client arrives in a burst that has taken every descriptor, that open fails, and a
-     * class that failed to load stays failed: {@code NoClassDefFoundError} for every later client.
-     * (From the jar nothing is opened: the jar is open already.) The out-of-descriptors lesson
-     * fails if a class a connection needs is missing here.
-     */
-    static void loadBeforeTheFirstClient(Class<?>... classes) {
-        List<Class<?>> all = new java.util.ArrayList<>(List.of(classes));
-        all.addAll(List.of(ConnectedClients.class, Client.class, EchoSession.class, EchoSession.LineHook.class,
-                dev.echostages.common.LineFramer.class, dev.echostages.common.LineFramer.LineSink.class,
-                dev.echostages.common.LineFramer.LineTooLongException.class, dev.echostages.common.Bytes.class,
-                dev.echostages.common.DebugCommand.class, dev.echostages.common.DebugCommand.Kind.class,
-                dev.echostages.common.Closer.class, Clients.class, Protocol.class,
-                Boom.class, ReadBuffer.class, DebugMode.class, DebugMode.Section.class));
-        for (Class<?> needed : all) {
-            try {
-                Class.forName(needed.getName(), true, needed.getClassLoader());
-            } catch (ClassNotFoundException impossible) {
-                throw new IllegalStateException("a class we hold is not found by its own name: " + needed, impossible);
-            }
-        }
-    }
-
     /** After the deadline, how long closed clients get to report back before the stop moves on. */
     private static final long CLOSE_WAIT_MILLIS = 1_000;
 

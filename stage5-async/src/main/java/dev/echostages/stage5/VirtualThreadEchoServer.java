@@ -9,12 +9,10 @@ import dev.echostages.common.ServerOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketAddress;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -46,14 +44,12 @@ public final class VirtualThreadEchoServer implements EchoServer {
 
     /**
      * Bytes a client may be served in a row before its thread gives up its carrier. A virtual
-     * thread runs until it blocks: a client with data always waiting never blocks in {@code
-     * read()}, and with one carrier nobody else would run, newcomers included (before: 4 of 5
-     * got no echo within 3 s). Why not {@link Thread#yield()}: measured on JDK 25 it is not
-     * enough, because a yielding thread goes back on its carrier's own queue whenever that queue
-     * is not empty ({@code VirtualThread.afterYield}), and with twenty busy clients it never is:
-     * threads started or woken from outside (a newcomer, the poller's wake-ups) waited 3 to 7 s.
-     * A one-nanosecond timed park comes back through the scheduler's timer, from outside, behind
-     * them. 16 KiB, one full read: the newcomer's wait measured 4 to 9 ms with one carrier.
+     * thread runs until it blocks; a client with data always waiting never blocks in {@code read()},
+     * so with one carrier nobody else ran, newcomers included (4 of 5 got no echo within 3 s).
+     * Not {@link Thread#yield()}: on JDK 25 a yielding thread goes back on its carrier's own queue
+     * whenever that queue is not empty ({@code VirtualThread.afterYield}), and with twenty busy
+     * clients it never is, so newcomers still waited seconds. A 1 ns timed park returns through
+     * the scheduler's timer, from outside, like them. 16 KiB, one full read: newcomers waited 4-9 ms.
      */
     static final int YIELD_AFTER_BYTES = 16 * 1024;
 
@@ -95,45 +91,13 @@ public final class VirtualThreadEchoServer implements EchoServer {
     public void serve() throws IOException {
         serving = true;
         try {
-            warmUpThePoller();
-            ConnectedClients.loadBeforeTheFirstClient(Conversation.class);
+            BeforeTheFirstAccept.buildThePoller();
+            BeforeTheFirstAccept.loadClasses(Conversation.class);
             log.event("one virtual thread per client, carried by " + AsyncEchoServer.carriersInWords());
             acceptUntilStopped();
             clients.stop(graceMillis);
         } finally {
             stopped.countDown();
-        }
-    }
-
-    /**
-     * Makes the JDK build its virtual-thread machinery now, while descriptors are plentiful. The
-     * scheduler and the poller (epoll instances, each a file descriptor) are made the first time
-     * a virtual thread waits on a socket. If that first time is a burst that has used up every
-     * descriptor, {@code sun.nio.ch.Poller} fails its class initialisation, and a class that
-     * failed to initialise stays failed: every later client gets {@code NoClassDefFoundError}
-     * until a restart. A read with a timeout always parks on the poller, so one 1 ms read on a
-     * throwaway loopback connection does it.
-     */
-    private static void warmUpThePoller() throws IOException {
-        try (ServerSocket spare = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            IOException[] failure = new IOException[1];
-            Thread reader = Thread.ofVirtual().name("poller-warm-up").start(() -> {
-                try (Socket socket = new Socket(spare.getInetAddress(), spare.getLocalPort())) {
-                    socket.setSoTimeout(1);
-                    socket.getInputStream().read();
-                } catch (SocketTimeoutException expected) {
-                    // The point of the exercise: the thread parked on the poller for 1 ms.
-                } catch (IOException unexpected) {
-                    failure[0] = unexpected;
-                }
-            });
-            reader.join();
-            if (failure[0] != null) {
-                throw failure[0];
-            }
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while warming up the poller", interrupted);
         }
     }
 
@@ -163,7 +127,7 @@ public final class VirtualThreadEchoServer implements EchoServer {
         }
     }
 
-    private void pause(long millis) throws IOException {
+    private static void pause(long millis) throws IOException {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException interrupted) {
