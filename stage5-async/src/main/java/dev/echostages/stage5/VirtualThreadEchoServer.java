@@ -1,12 +1,10 @@
 package dev.echostages.stage5;
 
-import dev.echostages.common.Bytes;
+import dev.echostages.common.AcceptBackoff;
 import dev.echostages.common.Closer;
 import dev.echostages.common.EchoServer;
-import dev.echostages.common.LineFramer;
-import dev.echostages.common.LineFramer.LineTooLongException;
+import dev.echostages.common.EchoSession;
 import dev.echostages.common.Log;
-import dev.echostages.common.Protocol;
 import dev.echostages.common.ServerOptions;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,69 +14,71 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Stage 5, the virtual-thread server: one cheap thread per client, plain blocking code.
  *
- * <p>This is stage 1's code again, almost line for line: {@code read()}, find the lines, {@code
- * write()} them back. What changed is the thread it runs on. Each client gets its own virtual
- * thread, and a virtual thread that blocks in {@code read()} does not hold an OS thread: the JDK
- * unmounts it, registers its socket with an epoll-based poller (stage 4's selector, hidden inside
- * the JDK) and mounts it again on a carrier thread when bytes arrive. asyncio's coroutine suspends
- * at {@code await sock_recv()}; a virtual thread suspends inside {@code read()}. Thousands of
- * idle clients cost thousands of small stacks on the heap, not thousands of OS threads.
+ * <p>What it adds. This is stage 1's loop again: {@code read()}, hand the bytes to the client's
+ * {@link EchoSession}, {@code write()} the echo it owes. What changed is the thread it runs on. A
+ * virtual thread that blocks in {@code read()} does not hold an OS thread: the JDK unmounts it,
+ * parks its socket on an epoll poller (stage 4's selector, inside the JDK) and mounts it again on
+ * a carrier thread when bytes arrive. asyncio's coroutine suspends at {@code await sock_recv()};
+ * a virtual thread suspends inside {@code read()}.
  *
- * <p>What you will see: every client served at once, each log line naming its client; with
- * {@code --carriers 1} every "connected" line shows the same carrier ({@code ForkJoinPool-1-worker-1}):
- * one OS thread serves everybody, like asyncio's single event loop. Type {@code boom} and that
- * client's handler throws; the error is logged with the client's address and the stack trace,
- * that client is closed, everybody else carries on. Ctrl-C stops accepting at once, lets the
- * connected clients finish within one grace period ({@code --grace-ms}), then closes the rest.
+ * <p>What you will see: every client served at once, with {@code --carriers 1} by one OS thread.
+ * Under {@code --debug}, {@code sleep 1} parks its virtual thread and the others are served
+ * meanwhile; {@code spin 1} computes, and everybody on its carrier freezes (see {@link DebugMode}).
  *
- * <p>What goes wrong: the blocking style hides where a thread waits and what it holds meanwhile.
- * Each client owns its read buffer and its parked stack, about 12 KiB per idle client (5,000
- * idle clients: 63 MB of heap, measured; stage 4's single loop shares one buffer). A handler that
- * computes instead of waiting is never preempted: with {@code --carriers 1} it stalls everybody,
- * just as blocking code stalls asyncio's loop. And before JDK 24 a virtual thread that blocks
- * inside {@code synchronized} pins its carrier, which is why no lock is held around socket I/O.
+ * <p>What goes wrong, and what this file does about it, each where it is done: virtual threads are
+ * not time-sliced, so a client whose socket always has data would keep its carrier (we yield
+ * after a budget of bytes); the JDK builds its poller lazily, and a burst that uses every file
+ * descriptor at that moment breaks it for good (we build it at start-up); a blocking style hides
+ * what a waiting client holds (a parked stack and its read buffer, kept small by {@link ReadBuffer}).
  */
 public final class VirtualThreadEchoServer implements EchoServer {
 
-    /** Bytes per read; a line longer than this is collected across reads by the framer. */
-    private static final int READ_CHUNK = 8 * 1024;
+    /**
+     * Bytes a client may be served in a row before its thread gives up its carrier. A virtual
+     * thread runs until it blocks; a client with data always waiting never blocks in {@code read()},
+     * so with one carrier nobody else ran, newcomers included (4 of 5 got no echo within 3 s).
+     * Not {@link Thread#yield()}: on JDK 25 a yielding thread goes back on its carrier's own queue
+     * whenever that queue is not empty ({@code VirtualThread.afterYield}), and with twenty busy
+     * clients it never is, so newcomers still waited seconds. A 1 ns timed park returns through
+     * the scheduler's timer, from outside, like them. 16 KiB, one full read: newcomers waited 4-9 ms.
+     */
+    static final int YIELD_AFTER_BYTES = 16 * 1024;
 
     private final ServerSocket listener;
     private final Log log;
     private final int maxLine;
-    private final int maxClients;
     private final long graceMillis;
-    /** One permit per client we may serve; the client that finds none is told so and closed. */
-    private final Semaphore clientSlots;
-    /** Every connected client's socket and the virtual thread serving it, so that a stop can wait for them. */
-    private final Map<Socket, Thread> clients = new ConcurrentHashMap<>();
-    private final AtomicBoolean stopRequested = new AtomicBoolean();
+    private final ConnectedClients<Conversation> clients;
+    private final AcceptBackoff acceptBackoff;
+    private final EchoSession.LineHook lineHook;
+    /** Null unless {@code --debug}: then each read's handling is timed. */
+    private final DebugMode debug;
     private volatile boolean stopping;
     private volatile boolean serving;
-    /** Released by {@code serve()} once the stop is complete: every client finished or closed. */
+    /** Released by {@code serve()} once the stop is complete. */
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     public VirtualThreadEchoServer(ServerOptions options, Log log) throws IOException {
         this.log = log;
         this.maxLine = options.maxLine();
-        this.maxClients = options.intValue("--max-clients");
         this.graceMillis = options.intValue("--grace-ms");
-        this.clientSlots = new Semaphore(maxClients);
+        this.clients = new ConnectedClients<>(log, options.intValue("--max-clients"));
+        this.debug = options.flag("--debug") ? new DebugMode(log, options.intValue("--slow-callback-ms")) : null;
+        this.lineHook = Boom.hook(debug);
         listener = new ServerSocket();
         listener.setReuseAddress(true); // restart at once even with old connections in TIME_WAIT
-        // A deep backlog: a thousand clients connecting at once must not be turned away by the kernel.
+        // A deep backlog: a burst waits in the kernel's queue (and through an accept back-off).
         listener.bind(options.bindAddress(), 4096);
+        acceptBackoff = new AcceptBackoff(log, localAddress());
     }
 
     @Override
@@ -86,16 +86,16 @@ public final class VirtualThreadEchoServer implements EchoServer {
         return (InetSocketAddress) listener.getLocalSocketAddress();
     }
 
+    /** Accepts on the caller's thread, a platform thread: no client can keep the acceptor off a carrier. */
     @Override
     public void serve() throws IOException {
         serving = true;
-        String carriers = System.getProperty("jdk.virtualThreadScheduler.parallelism");
-        log.event("one virtual thread per client, carried by " + (carriers != null
-                ? carriers + " OS thread(s) (--carriers)"
-                : Runtime.getRuntime().availableProcessors() + " OS thread(s), one per core"));
         try {
+            BeforeTheFirstAccept.buildThePoller();
+            BeforeTheFirstAccept.loadClasses(Conversation.class);
+            log.event("one virtual thread per client, carried by " + AsyncEchoServer.carriersInWords());
             acceptUntilStopped();
-            finishClients();
+            clients.stop(graceMillis);
         } finally {
             stopped.countDown();
         }
@@ -111,189 +111,212 @@ public final class VirtualThreadEchoServer implements EchoServer {
                 if (stopping) {
                     return; // stop() closed the listener: the normal way out
                 }
-                // Typically "Too many open files": the clients already connected deserve to be
-                // served on, so log it, wait a moment for some of them to leave, and try again.
-                log.error(localAddress(), "accept failed, retrying in 100 ms", acceptFailed);
-                sleepBeforeRetry();
+                // Most likely out of file descriptors. The connection stays in the kernel's queue;
+                // pause (see AcceptBackoff), keep the listener, and the connected keep being served.
+                pause(acceptBackoff.failed(acceptFailed, clients.count()));
                 continue;
             }
-            SocketAddress address = socket.getRemoteSocketAddress();
-            if (stopping) {
-                // Accepted in the instant before the listener closed: refuse it like the rest.
-                log.event(address, "connected during shutdown: closing it");
-                Closer.close(socket, log);
-                return;
-            }
-            if (!clientSlots.tryAcquire()) {
-                refuse(socket, address);
+            acceptBackoff.succeeded();
+            var conversation = new Conversation(socket);
+            Optional<byte[]> refusal = clients.admit(conversation);
+            if (refusal.isPresent()) {
+                refuse(socket, refusal.get());
                 continue;
             }
-            // The thread is created unstarted so that it is registered before it can finish.
-            Thread thread = Thread.ofVirtual()
-                    .name("client-" + ++connectionNumber)
-                    .unstarted(() -> serveClient(socket, address));
-            clients.put(socket, thread);
-            thread.start();
+            Thread.ofVirtual().name("client-" + ++connectionNumber).start(conversation::run);
         }
     }
 
-    private void sleepBeforeRetry() throws IOException {
+    private static void pause(long millis) throws IOException {
         try {
-            Thread.sleep(100);
+            Thread.sleep(millis);
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while backing off after a failed accept", interrupted);
         }
     }
 
-    /** No slot left: say why in one line and hang up, instead of letting the client wait unserved. */
-    private void refuse(Socket socket, SocketAddress address) {
-        log.warn(address, "refused: already serving " + maxClients + " clients (--max-clients)");
+    /** The reply, FIN, close: a fresh connection's send buffer is empty, so this write cannot block the acceptor. */
+    private void refuse(Socket socket, byte[] reply) {
         try (socket) {
-            // A fresh connection's send buffer is empty, so this short write cannot block the accept loop.
-            socket.getOutputStream().write(Protocol.serverFullReply(maxClients));
+            socket.getOutputStream().write(reply);
             socket.shutdownOutput(); // FIN after the reply, so close() cannot turn it into a reset
         } catch (IOException gone) {
-            log.event(address, "refused client was already gone: " + gone.getMessage());
+            log.event(socket.getRemoteSocketAddress(), "refused client was already gone: " + gone.getMessage());
         }
     }
 
-    /** The whole life of one client, on its own virtual thread. Every way out is logged. */
-    private void serveClient(Socket socket, SocketAddress address) {
-        // toString() of a virtual thread names its carrier: with --carriers 1 it is the same for all.
-        log.event(address, "connected, served by " + Thread.currentThread());
-        String outcome;
-        LineFramer framer = new LineFramer(maxLine);
-        try (socket) {
-            outcome = echoUntilEndOfStream(socket, address, framer);
-        } catch (LineTooLongException tooLong) {
-            outcome = "disconnected for an overlong line"; // reply sent, see echoUntilEndOfStream
-        } catch (IOException lost) {
-            // A reset, a broken pipe, or stop() closing the socket at the end of the grace period.
-            outcome = stopping
-                    ? "closed by server shutdown" + unfinished(framer)
-                    : "connection lost: " + lost.getMessage();
-        } catch (RuntimeException failure) {
-            // The book's lesson: an exception in a task that nobody looks at is lost. Here the
-            // task itself catches it, so it is logged with the client's address and stack trace.
-            log.error(address, "handler failed, closing this client", failure);
-            outcome = "closed after a handler failure";
-        } finally {
-            clients.remove(socket);
-            clientSlots.release();
-        }
-        log.event(address, outcome);
-    }
+    /** One client, served by its own virtual thread. */
+    private final class Conversation implements ConnectedClients.Client {
+        private final Socket socket;
+        private final SocketAddress address;
+        private final EchoSession session;
+        /**
+         * Guards the session between this client's thread and a stop. Held while handling a read
+         * (the write included), never while waiting in {@code read()}: so a stop that gets it
+         * knows the thread is waiting for input. A {@code ReentrantLock}, not {@code synchronized}:
+         * before JDK 24 a virtual thread blocking inside {@code synchronized} pins its carrier.
+         */
+        private final ReentrantLock lock = new ReentrantLock();
+        /** Set at the stop, between lines: nothing more from this client is echoed. */
+        private boolean inputOver;
+        /** Set by {@link #closeNow}: why the exception its thread is about to get is no accident. */
+        private volatile String closedBecause;
 
-    private String echoUntilEndOfStream(Socket socket, SocketAddress address, LineFramer framer) throws IOException {
-        InputStream in = socket.getInputStream();
-        OutputStream out = socket.getOutputStream();
-        // The one buffer this client owns while idle: plain blocking code cannot share it the way
-        // stage 4's single loop shares one, and that is most of what an idle client costs here.
-        byte[] chunk = new byte[READ_CHUNK];
-        int count;
-        try {
-            // read() parks this virtual thread (not an OS thread) until bytes arrive.
-            while ((count = in.read(chunk)) != -1) {
-                // write() parks too while the client's window is full, and meanwhile we do not
-                // read: a client that never reads cannot make us hold more than this one chunk.
-                // The contract's high and low water marks come for free with blocking writes.
-                framer.feed(chunk, 0, count, line -> echo(line, address, out));
+        Conversation(Socket socket) {
+            this.socket = socket;
+            this.address = socket.getRemoteSocketAddress();
+            this.session = new EchoSession(address, maxLine, log, lineHook);
+        }
+
+        @Override
+        public SocketAddress address() {
+            return address;
+        }
+
+        /** The whole life of one client. Every way out is logged, with the stack trace when unexpected. */
+        void run() {
+            String outcome;
+            try (socket) {
+                socket.setTcpNoDelay(true); // each write is a whole read's echo: nothing to gain by waiting
+                outcome = echoUntilFinished();
+            } catch (IOException lost) {
+                // A reset or a broken pipe (the client's doing), or closeNow() at the end of the grace.
+                outcome = closedBecause != null ? closedBecause : "connection lost: " + lost.getMessage();
+            } catch (RuntimeException | Error bug) {
+                log.error(address, "unexpected failure serving this client; closing it", bug);
+                outcome = "closed after an unexpected failure";
             }
-        } catch (LineTooLongException tooLong) {
-            log.warn(address, tooLong.getMessage() + ": sending an error and disconnecting");
-            out.write(Protocol.lineTooLongReply(maxLine)); // after the lines before it, in order
-            socket.shutdownOutput();
-            throw tooLong;
+            clients.left(this, outcome);
         }
-        // The client closed its side; bytes after its last \n are still its data: echo them too.
-        byte[] tail = framer.takeUnterminated();
-        if (tail.length > 0) {
-            log.event(address, "end of stream, echoing unterminated tail: " + Bytes.visible(tail));
-            out.write(tail);
-        }
-        socket.shutdownOutput();
-        return "disconnected";
-    }
 
-    private void echo(ByteBuffer line, SocketAddress address, OutputStream out) throws IOException {
-        if (isBoom(line)) {
-            // The magic failure, the book's trigger: a bug in one client's handler, on purpose.
-            throw new IllegalStateException("boom requested by client " + address);
-        }
-        log.event(address, "echoing: " + Bytes.visible(line));
-        Bytes.writeTo(line, out);
-    }
-
-    /** Exactly {@code boom\n} or {@code boom\r\n}: any other line with "boom" in it is echoed. */
-    static boolean isBoom(ByteBuffer line) {
-        int length = line.remaining();
-        int start = line.position();
-        int textLength = length >= 2 && line.get(start + length - 2) == '\r' ? length - 2 : length - 1;
-        if (textLength != 4) {
-            return false;
-        }
-        return line.get(start) == 'b' && line.get(start + 1) == 'o'
-                && line.get(start + 2) == 'o' && line.get(start + 3) == 'm';
-    }
-
-    private static String unfinished(LineFramer framer) {
-        int bytes = framer.buffered();
-        return bytes == 0 ? "" : " (" + bytes + " bytes of an unfinished line dropped)";
-    }
-
-    /**
-     * The graceful part of stopping, on the serving thread: the listener is closed already, so new
-     * clients are refused by the kernel. Connected clients keep being served until they leave or
-     * the grace period ends, whichever is first; then the rest are closed.
-     */
-    private void finishClients() {
-        // ONE deadline for everybody, not a timeout per client: joining each thread with the
-        // time that is left means a thousand clients take as long as one (the book waits its
-        // full timeout for each task in turn).
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(graceMillis);
-        List<Thread> remaining = List.copyOf(clients.values());
-        if (!remaining.isEmpty()) {
-            log.event("stop: waiting up to " + graceMillis + " ms for " + remaining.size() + " connected client(s)");
-        }
-        for (Thread thread : remaining) {
-            joinUntil(thread, deadline);
-        }
-        Map<Socket, Thread> late = Map.copyOf(clients);
-        if (!late.isEmpty()) {
-            log.event("stop: grace period over, closing " + late.size() + " client(s) still connected");
-            // Closing the socket wakes its thread, parked in read() or write(), with an exception.
-            late.keySet().forEach(socket -> Closer.close(socket, log));
-            long closeDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-            for (Thread thread : late.values()) {
-                joinUntil(thread, closeDeadline);
+        private String echoUntilFinished() throws IOException {
+            InputStream in = socket.getInputStream();
+            OutputStream out = socket.getOutputStream();
+            ReadBuffer buffer = new ReadBuffer();
+            String failure = null;
+            while (!session.isFinished()) {
+                if (stopping && stopTakingInput()) {
+                    break;
+                }
+                ByteBuffer input = buffer.forRead();
+                // Parks this virtual thread (not its carrier) until bytes arrive, or -1 at end of stream.
+                int count = in.read(input.array(), 0, input.capacity());
+                lock.lock();
+                try {
+                    failure = handle(input, count, out);
+                    buffer.adapt(count);
+                } finally {
+                    lock.unlock();
+                }
+                fairTurn(count);
             }
-        } else if (!remaining.isEmpty()) {
-            log.event("stop: every client finished within the grace period");
-        }
-    }
-
-    private void joinUntil(Thread thread, long deadlineNanos) {
-        long left = deadlineNanos - System.nanoTime();
-        try {
-            if (left > 0) {
-                thread.join(TimeUnit.NANOSECONDS.toMillis(left) + 1);
+            if (failure != null) {
+                return failure;
             }
-        } catch (InterruptedException interrupted) {
-            // Someone wants this thread to give up waiting: keep the flag set (later joins return
-            // at once) and let the caller move on to closing whatever is left.
-            Thread.currentThread().interrupt();
-            log.warn("stop: interrupted while waiting for " + thread.getName() + "; closing the rest now");
+            socket.shutdownOutput(); // FIN after the last echo, before close() can reset it
+            if (inputOver) {
+                // Lingering close: whatever the client still sends is read and dropped until it
+                // closes (or the deadline closes it). Closing with its bytes unread would make the
+                // kernel send a reset, which throws away the end of the echo still on its way.
+                int count;
+                while ((count = in.read(buffer.forRead().array())) >= 0) {
+                    fairTurn(count);
+                }
+                return "closed at the stop, its echo complete";
+            }
+            return session.endedWithOverlongLine() ? "disconnected for an overlong line" : "disconnected";
+        }
+
+        private int servedInARow;
+
+        /** The fairness bound: see YIELD_AFTER_BYTES. */
+        private void fairTurn(int count) {
+            servedInARow += Math.max(count, 0);
+            if (servedInARow >= YIELD_AFTER_BYTES) {
+                servedInARow = 0;
+                LockSupport.parkNanos(1);
+            }
+        }
+
+        /** One read: its lines are queued, then written in one write. Returns the outcome if the handler failed. */
+        private String handle(ByteBuffer input, int count, OutputStream out) throws IOException {
+            String[] failure = new String[1];
+            DebugMode.Section section = () -> {
+                try {
+                    if (count < 0) {
+                        session.endOfStream();
+                    } else {
+                        session.received(stopping ? ConnectedClients.finishingLineOnly(input.limit(count), session) : input.limit(count));
+                    }
+                } catch (RuntimeException handlerFailed) {
+                    // The book's lesson: an exception in a task nobody looks at is lost. Here it is
+                    // logged with the client and stack trace; the lines before it are queued already
+                    // and go out below, then this client (only) is closed.
+                    log.error(address, "handler failed, closing this client after the echo it is owed", handlerFailed);
+                    session.finishInput();
+                    failure[0] = "closed after a handler failure";
+                }
+                if (session.hasUnsent()) {
+                    // One write per read. It parks while the client's window is full, and meanwhile
+                    // we do not read: the contract's output bound, from blocking for free.
+                    ByteBuffer echo = session.unsent();
+                    out.write(echo.array(), echo.arrayOffset() + echo.position(), echo.remaining());
+                    session.sent(echo.remaining());
+                }
+            };
+            if (debug == null) {
+                section.run();
+            } else {
+                debug.timed(address, section);
+            }
+            return failure[0];
+        }
+
+        /**
+         * See ConnectedClients: the stop has begun. If this thread is waiting in {@code read()}
+         * (we get the lock) with nothing in flight, not even unread bytes in the socket, the
+         * client is closed at once. Otherwise this thread sees the stop itself, after its read.
+         */
+        @Override
+        public void stopReading() {
+            if (lock.tryLock()) {
+                try {
+                    if (!inputOver && session.isIdle() && socket.getInputStream().available() == 0) {
+                        closeNow("closed at the stop, idle");
+                    }
+                } catch (IOException closed) {
+                    log.event(address, "closed already: " + closed.getMessage()); // its thread is ending anyway
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+
+        /** At the stop, between lines: take no more input. True if the session is then finished. */
+        private boolean stopTakingInput() {
+            lock.lock();
+            try {
+                if (!inputOver && session.unfinishedLineBytes() == 0) {
+                    inputOver = true;
+                    session.finishInput();
+                }
+                return session.isFinished();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void closeNow(String outcome) {
+            closedBecause = outcome;
+            Closer.close(socket, log); // wakes its thread in read() or write() with an exception
         }
     }
 
-    /**
-     * Stops accepting at once, then blocks until the connected clients have finished or the grace
-     * period has closed them. Callable from any thread, more than once (later calls wait too).
-     */
     @Override
     public void stop() {
-        if (stopRequested.compareAndSet(false, true)) {
+        if (!stopping) {
             stopping = true;
             log.event("stop: closing the listener, new connections are refused from now on");
             Closer.close(listener, log);
@@ -302,7 +325,7 @@ public final class VirtualThreadEchoServer implements EchoServer {
             return; // serve() never ran: no clients to wait for
         }
         try {
-            // serve() finishes the clients; its own deadline bounds this wait, plus a margin.
+            // serve() stops the clients; its one deadline bounds this wait, plus a margin.
             if (!stopped.await(graceMillis + 5_000, TimeUnit.MILLISECONDS)) {
                 log.warn("stop: serve() did not finish in time");
             }

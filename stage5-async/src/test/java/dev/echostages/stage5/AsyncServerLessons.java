@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.sun.management.UnixOperatingSystemMXBean;
 import dev.echostages.common.Protocol;
 import dev.echostages.common.ServerProcess;
+import dev.echostages.common.testing.LinuxOnly;
 import dev.echostages.common.testing.RunningServer;
 import dev.echostages.common.testing.TestClient;
 import java.io.ByteArrayOutputStream;
@@ -20,6 +21,7 @@ import java.lang.management.ManagementFactory;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -273,75 +275,228 @@ abstract class AsyncServerLessons {
         fail("new connections were still accepted " + within.toMillis() + " ms after stop()");
     }
 
+    // ---------------------------------------------------------------- fairness
+
+    /**
+     * CONTRACT item 7. Twenty clients whose sockets always have data, and a newcomer still gets
+     * its echo at once. Before: on the virtual server a client that never waits never parks, so
+     * it kept its carrier and 4 of 5 newcomers got no echo within 3 s.
+     */
+    @Test
+    void newcomerIsEchoedPromptlyWhileTwentyClientsSaturateTheServer() throws Exception {
+        try (RunningServer server = start("--quiet"); SaturatingClients load = SaturatingClients.start(server.address(), 20)) {
+            load.awaitEachEchoed(16 * 1024, Duration.ofSeconds(20));
+            assertNewcomersEchoedPromptly(server.address(), Duration.ofSeconds(1));
+        }
+    }
+
+    /**
+     * Three newcomers one after the other, each sending one line: the middle of their waits must
+     * be under {@code bound} (measured from outside: a few ms; before: most got nothing within
+     * 3 s). The median, so that one unlucky moment on a busy 2-core machine does not decide it.
+     */
+    static void assertNewcomersEchoedPromptly(InetSocketAddress address, Duration bound) throws IOException {
+        long[] waits = new long[3];
+        for (int i = 0; i < waits.length; i++) {
+            long started = System.nanoTime();
+            try (TestClient newcomer = TestClient.connect(address)) {
+                newcomer.setReadTimeout(Duration.ofSeconds(10));
+                newcomer.send("hello, newcomer " + i + " here\n");
+                assertArrayEquals(bytes("hello, newcomer " + i + " here\n"), newcomer.readLine());
+            }
+            waits[i] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        }
+        long[] sorted = waits.clone();
+        Arrays.sort(sorted);
+        assertTrue(sorted[1] < bound.toMillis(), "newcomers waited " + Arrays.toString(waits) + " ms for their echo");
+    }
+
+    // ---------------------------------------------------------------- a failing line among others
+
+    /** CONTRACT item 9: the lines before {@code boom} in the same read are echoed, then that client alone is closed. */
+    @Test
+    void linesBeforeBoomInTheSameWriteAreEchoedThenOnlyThatClientIsClosed() throws Exception {
+        try (RunningServer server = start(); TestClient bystander = server.connect(); TestClient victim = server.connect()) {
+            victim.send("x1\nx2\nboom\nafter\n"); // one write, so one read on the server's side
+            assertArrayEquals(bytes("x1\n"), victim.readLine());
+            assertArrayEquals(bytes("x2\n"), victim.readLine());
+            assertTrue(victim.closedByServerWithin(Duration.ofSeconds(5)), "nothing after x2, then the close");
+            bystander.send("still here\n");
+            assertArrayEquals(bytes("still here\n"), bystander.readLine());
+        }
+    }
+
+    // ---------------------------------------------------------------- out of file descriptors
+
+    /**
+     * CONTRACT item 10, in a child process allowed 64 file descriptors: 400 clients connect before
+     * any client was served. Before: the virtual server's first wait on a socket built the JDK's
+     * poller in that very moment, its class initialisation failed ("Too many open files"), 401
+     * stack traces went to stderr and every later client got EOF until a restart; and each failed
+     * accept logged an error every 100 ms. Now: a few back-off lines, and service after the burst.
+     */
+    @Test
+    void aBurstThatUsesUpEveryDescriptorAtStartUpCostsAFewLogLinesAndServiceResumes() throws Exception {
+        LinuxOnly.assume("a child process under ulimit -n");
+        List<String> command = ServerProcess.javaCommand(AsyncEchoServer.class.getName(),
+                List.of("--port", "0", "--quiet", "--server", serverName()));
+        List<Socket> burst = new ArrayList<>();
+        try (ServerProcess process = ServerProcess.command(command)
+                .prefix("bash", "-c", "ulimit -n 64 && exec \"$@\"", "bash").start()) {
+            try {
+                for (int i = 0; i < 400; i++) {
+                    Socket socket = new Socket();
+                    burst.add(socket);
+                    socket.connect(process.address(), 5_000); // the kernel completes it; the server accepts when it can
+                }
+                process.awaitLines("accept failed", 3, Duration.ofSeconds(10)); // out of descriptors, and backing off
+            } finally {
+                for (Socket socket : burst) {
+                    socket.close();
+                }
+            }
+            // After the burst: served, within the longest back-off (1 s) and a margin.
+            try (TestClient after = TestClient.connect(process.address())) {
+                after.setReadTimeout(Duration.ofSeconds(10));
+                after.send("after the burst\n");
+                byte[] echo;
+                try {
+                    echo = after.readLine();
+                } catch (IOException noEcho) {
+                    throw new AssertionError("no echo after the burst: " + noEcho + "\n" + process.transcript(), noEcho);
+                }
+                assertArrayEquals(bytes("after the burst\n"), echo, process.transcript());
+            }
+            List<String> stderr = process.stderr();
+            assertTrue(stderr.size() <= 30, stderr.size() + " lines on stderr:\n" + process.transcript());
+            assertFalse(process.transcript().contains("Exception"), process.transcript());
+            assertEquals(0, process.stop(), process.transcript());
+        }
+    }
+
     // ---------------------------------------------------------------- graceful stop, real process
 
     /**
-     * SIGTERM to the real process while an echo is in flight: the echo still arrives and the
-     * process exits with status 0 within the grace.
-     *
-     * <p>How the echo is made to be "in flight" for sure: the client writes a 32 MiB batch of
-     * lines and reads nothing. Soon every buffer on the way is full (the client's receive buffer,
-     * the server's send buffer) and the server is stuck writing an echo, with more lines waiting
-     * unread in its receive buffer; the client's writer stops making progress. We wait until it
-     * has made none for 300 ms, and only then send SIGTERM. Then the client starts reading: every
-     * byte must come back, the client finishes its batch and half-closes, the server sees EOF,
-     * finishes, and the process exits, well before the grace is over.
+     * CONTRACT item 11: idle clients do not hold up a stop. Before: any connected client, even a
+     * silent telnet, made the process wait its whole grace period (2 s by default).
      */
     @Test
-    void inFlightEchoSurvivesSigterm() throws Exception {
-        int graceMillis = 3000;
+    void sigtermWithOnlyIdleClientsExitsAtOnceNotAfterTheGrace() throws Exception {
+        try (ServerProcess process = startProcess("--server", serverName(), "--grace-ms", "10000")) {
+            List<TestClient> idlers = new ArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) {
+                    TestClient idler = TestClient.connect(process.address());
+                    idlers.add(idler);
+                    idler.send("hi " + i + "\n");
+                    assertArrayEquals(bytes("hi " + i + "\n"), idler.readLine());
+                }
+                long signalled = System.nanoTime();
+                process.requestStop();
+                OptionalInt status = process.awaitExit(Duration.ofSeconds(9));
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
+                assertTrue(status.isPresent(), "still running 9 s after SIGTERM\n" + process.transcript());
+                assertEquals(0, status.getAsInt(), process.transcript());
+                // Measured about 50 ms (channels) and 350 ms (virtual, of which some 300 ms is the
+                // JVM's own exit once the virtual-thread poller exists); 2 s leaves room for a busy machine.
+                assertTrue(millis < 2_000, "exited " + millis + " ms after SIGTERM with a 10 s grace\n" + process.transcript());
+                for (TestClient idler : idlers) {
+                    assertTrue(idler.closedByServerWithin(Duration.ofSeconds(1)));
+                }
+            } finally {
+                for (TestClient idler : idlers) {
+                    idler.close();
+                }
+            }
+        }
+    }
+
+    /**
+     * The grace, exactly: a client in the middle of a line at the signal may finish that line and
+     * gets its echo; what it sends after that line is not read; then it is closed, and the
+     * process exits as soon as that is done, long before the grace is over.
+     */
+    @Test
+    void sigtermLetsAClientMidLineFinishThatLineAndReadsNothingAfterIt() throws Exception {
+        try (ServerProcess process = startProcess("--server", serverName(), "--grace-ms", "10000");
+                TestClient client = TestClient.connect(process.address())) {
+            // One write: once the whole line is echoed, the server has read the half line after it too.
+            client.send("whole\nhalf a li");
+            assertArrayEquals(bytes("whole\n"), client.readLine());
+            long signalled = System.nanoTime();
+            process.requestStop();
+            process.awaitLine("not reading new input", Duration.ofSeconds(5)); // the stop has begun
+            client.send("ne\nsent after the stop\n");
+            assertArrayEquals(bytes("half a line\n"), client.readLine());
+            assertArrayEquals(new byte[0], client.readToEnd(), "nothing after the line it was finishing");
+            client.close(); // a well-behaved client closes at the end of the stream: the server was waiting for that
+            OptionalInt status = process.awaitExit(Duration.ofSeconds(9));
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
+            assertTrue(status.isPresent(), process.transcript());
+            assertEquals(0, status.getAsInt(), process.transcript());
+            assertTrue(millis < 5_000, "exited " + millis + " ms after SIGTERM with a 10 s grace");
+        }
+    }
+
+    /**
+     * Under full load at the signal: the echo owed is delivered, whole lines only, and nothing
+     * sent later is read. The client writes a 32 MiB batch and reads nothing until its writer
+     * stalls (every buffer on the way full, the server stuck writing an echo); then SIGTERM, then
+     * it reads. It must receive a whole-line prefix of what it sent, then the end of the stream,
+     * and the process exits 0 within the grace. Before: reading went on after the signal, so a
+     * client that never paused was still sending, and being echoed, when the grace ran out.
+     */
+    @Test
+    void atSigtermTheEchoOwedIsDeliveredAndLaterInputIsNotRead() throws Exception {
+        int graceMillis = 5000;
         int total = 32 * 1024 * 1024;
         byte[] payload = new byte[total];
         for (int i = 0; i < total; i++) {
             payload[i] = (i % 100 == 99) ? (byte) '\n' : (byte) ('a' + i % 26);
         }
-        try (ServerProcess process = startProcess("--server", serverName(), "--quiet",
-                        "--grace-ms", Integer.toString(graceMillis));
-                TestClient client = TestClient.connect(new InetSocketAddress("127.0.0.1", process.port()))) {
-            Socket socket = client.socket();
+        try (ServerProcess process = startProcess("--server", serverName(), "--quiet", "--grace-ms", Integer.toString(graceMillis));
+                TestClient client = TestClient.connect(process.address())) {
             AtomicLong written = new AtomicLong();
             CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
                 try {
-                    OutputStream out = socket.getOutputStream();
+                    OutputStream out = client.socket().getOutputStream();
                     for (int offset = 0; offset < total; offset += 64 * 1024) {
-                        int length = Math.min(64 * 1024, total - offset);
-                        out.write(payload, offset, length);
-                        written.addAndGet(length);
+                        out.write(payload, offset, Math.min(64 * 1024, total - offset));
+                        written.addAndGet(Math.min(64 * 1024, total - offset));
                     }
-                    socket.shutdownOutput();
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
+                } catch (IOException stoppedReading) {
+                    // Expected: the server stops reading at the stop and closes once its echo is out.
                 }
             });
             long last = -1;
             long stallDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (written.get() != last && System.nanoTime() < stallDeadline) {
                 last = written.get();
-                Thread.sleep(300);
+                Thread.sleep(300); // a client-side measurement: has our own writer made progress?
             }
             assertFalse(writer.isDone(), "the pipe never filled up: no echo was in flight");
-            System.out.println(serverName() + ": writer stalled after " + written.get() + " of " + total
-                    + " bytes; sending SIGTERM");
+            process.requestStop(); // and read at once: whenever the stop begins, the echo must be a whole-line prefix
 
-            long signalled = System.nanoTime();
-            process.requestStop(); // SIGTERM
-
-            InputStream in = client.input();
-            ByteArrayOutputStream received = new ByteArrayOutputStream(total);
+            ByteArrayOutputStream received = new ByteArrayOutputStream();
             byte[] chunk = new byte[256 * 1024];
-            int n;
-            while ((n = in.read(chunk)) >= 0) {
-                received.write(chunk, 0, n);
+            try {
+                int n;
+                while ((n = client.input().read(chunk)) >= 0) {
+                    received.write(chunk, 0, n);
+                }
+            } catch (SocketException reset) {
+                throw new AssertionError("reset instead of the end of the echo\n" + process.transcript(), reset);
             }
-            writer.get(10, TimeUnit.SECONDS);
-            assertEquals(total, received.size(), "bytes echoed after SIGTERM\n" + process.transcript());
-            assertTrue(Arrays.equals(payload, received.toByteArray()), "the echo differs from what was sent");
-
-            OptionalInt status = process.awaitExit(Duration.ofMillis(graceMillis + 2000));
+            client.close(); // a well-behaved client closes at the end of the stream: the server was waiting for that
+            byte[] echo = received.toByteArray();
+            assertTrue(echo.length > 0 && echo.length < written.get(), echo.length + " bytes echoed of " + written.get() + " written");
+            assertEquals('\n', echo[echo.length - 1], "the echo ends with a whole line");
+            assertArrayEquals(Arrays.copyOf(payload, echo.length), echo, "the echo is a prefix of what was sent");
+            OptionalInt status = process.awaitExit(Duration.ofMillis(graceMillis + 3000));
             assertTrue(status.isPresent(), "the process did not exit\n" + process.transcript());
-            long exitMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
-            assertEquals(0, status.getAsInt(), "exit status\n" + process.transcript());
-            assertTrue(exitMillis < graceMillis + 2000, "exited " + exitMillis + " ms after SIGTERM");
+            assertEquals(0, status.getAsInt(), process.transcript());
+            assertFalse(process.transcript().contains("grace period over"), process.transcript());
+            writer.get(10, TimeUnit.SECONDS);
         }
     }
 }
