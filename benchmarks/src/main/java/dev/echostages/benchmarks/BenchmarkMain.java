@@ -168,19 +168,19 @@ public final class BenchmarkMain {
         switch (mode) {
             case "quick" -> {
                 Path out = given != null ? given : root.resolve("benchmarks/target/quick");
-                runAndReport(quickPlans(servers), QUICK, "quick", out.resolve("jmh-result.json"), out, externals);
+                runAndReport(quickPlans(servers), servers, QUICK, "quick", out.resolve("jmh-result.json"), out, externals);
             }
-            case "full" -> runAndReport(fullPlans(servers), FULL, "full",
+            case "full" -> runAndReport(fullPlans(servers), servers, FULL, "full",
                     root.resolve("benchmarks/results/jmh-result.json"), root.resolve("benchmarks"), externals);
             case "smoke" -> {
                 // The full grid with quick settings: every combination once, to catch a failing
                 // one in minutes before starting a long run. Nothing it writes is committed.
                 Path out = given != null ? given : root.resolve("benchmarks/target/smoke");
-                runAndReport(fullPlans(servers), QUICK, "smoke", out.resolve("jmh-result.json"), out, externals);
+                runAndReport(fullPlans(servers), servers, QUICK, "smoke", out.resolve("jmh-result.json"), out, externals);
             }
             case "memory" -> {
                 Path out = given != null ? given : root.resolve("benchmarks/target/memory");
-                runAndReport(List.of(), QUICK, "memory", out.resolve("jmh-result.json"), out, externals);
+                runAndReport(List.of(), servers, QUICK, "memory", out.resolve("jmh-result.json"), out, externals);
             }
             case "report" -> {
                 if (given == null) {
@@ -213,22 +213,16 @@ public final class BenchmarkMain {
         out.println("                         e.g. --external 'asyncio=python3 benchmarks/python/asyncio_echo.py --port {port}'");
     }
 
-    public static void runAndReport(List<Plan> plans, Settings settings, String modeName, Path json, Path reportDir)
-            throws RunnerException, IOException {
-        runAndReport(plans, settings, modeName, json, reportDir, List.of());
-    }
-
     /**
      * Checks the outside servers, runs the plans (theirs apart, so that one failing cannot stop
      * the others), measures memory, writes one JSON file with all JMH results and the notes and
      * memory files beside it, then the report from them. Returns the report's headline ratios.
      */
-    public static List<String> runAndReport(List<Plan> plans, Settings settings, String modeName, Path json, Path reportDir,
-            List<ExternalServer> externals) throws RunnerException, IOException {
+    public static List<String> runAndReport(List<Plan> plans, List<String> builtIn, Settings settings, String modeName,
+            Path json, Path reportDir, List<ExternalServer> externals) throws RunnerException, IOException {
         long started = System.nanoTime();
         Optional<String> whyNoTaskset = Portability.whyNoTaskset();
         plans = runnableHere(plans, whyNoTaskset.isEmpty());
-        List<String> builtIn = plans.isEmpty() ? List.of() : plans.getFirst().servers();
         System.out.println("# echo-stages benchmarks, " + modeName + " mode: "
                 + estimate(plans, settings, builtIn.size() + externals.size()));
         whyNoTaskset.ifPresent(why -> System.out.println("# placements: unpinned only, because " + why));
@@ -265,7 +259,7 @@ public final class BenchmarkMain {
             ResultFormatFactory.getInstance(ResultFormatType.JSON, out).writeOut(results);
         }
 
-        List<String> memoryServers = new ArrayList<>(modeName.equals("memory") ? ServerKind.ALL_IDS_LIST : builtIn);
+        List<String> memoryServers = new ArrayList<>(builtIn);
         memoryServers.addAll(ready);
         IdleMemoryMeasurement.run(memoryServers, settings.memorySizes(), json.resolveSibling(IdleMemoryMeasurement.RESULT_FILE),
                 System.out);
