@@ -233,8 +233,7 @@ public final class BenchmarkMain {
         long started = System.nanoTime();
         Optional<String> whyNoTaskset = Portability.whyNoTaskset();
         plans = runnableHere(plans, whyNoTaskset.isEmpty());
-        System.out.println("# echo-stages benchmarks, " + modeName + " mode: "
-                + estimate(plans, settings, builtIn.size() + externals.size()));
+        System.out.println("# echo-stages benchmarks, " + modeName + " mode");
         whyNoTaskset.ifPresent(why -> System.out.println("# placements: unpinned only, because " + why));
         ServerKind.snapshotJars(RepoRoot.find().resolve("benchmarks/target/server-jars"));
 
@@ -252,7 +251,10 @@ public final class BenchmarkMain {
             }
         }
 
-        int total = plans.stream().mapToInt(plan -> plan.trials() + plan.withServers(ready).trials()).sum();
+        List<Plan> everyRun = new ArrayList<>(plans);
+        plans.forEach(plan -> everyRun.add(plan.withServers(ready)));
+        int total = everyRun.stream().mapToInt(Plan::trials).sum();
+        System.out.println("# " + estimate(everyRun, settings, builtIn.size() + ready.size()));
         List<RunResult> results = new ArrayList<>();
         int done = 0;
         for (Plan plan : plans) {
@@ -346,11 +348,15 @@ public final class BenchmarkMain {
         return jvm;
     }
 
-    /** The launcher's estimate: JMH iterations, setup per trial, and the memory measurement (about 5 s per server). */
+    /**
+     * The launcher's estimate: JMH iterations and set-up per trial, and the memory measurement
+     * (measured here: about 2 s per server to start, attach and collect, plus about 0.6 s per
+     * 1,000 connections, more for the busy loop and the thread-per-connection server).
+     */
     static String estimate(List<Plan> plans, Settings settings, int memoryServers) {
         int trials = plans.stream().mapToInt(Plan::trials).sum();
-        long millis = trials * settings.iterationsMillis() + plans.stream().mapToLong(Plan::overheadMillis).sum()
-                + memoryServers * 5_000L;
+        long memoryMillis = memoryServers * (2_000L + settings.memorySizes().getLast() * 6 / 10);
+        long millis = trials * settings.iterationsMillis() + plans.stream().mapToLong(Plan::overheadMillis).sum() + memoryMillis;
         return String.format(Locale.ROOT, "%d trials and the memory measurement, about %.0f min %02d s", trials,
                 Math.floor(millis / 60_000.0), (millis / 1000) % 60);
     }

@@ -156,7 +156,9 @@ public final class ReportGenerator {
     private void idleSection() throws IOException {
         line("## 1. Idle cost: server CPU while N connections say nothing");
         line();
-        List<Integer> sizes = results.sizes(IDLE, "split");
+        // Split where taskset could pin; unpinned where it could not (the idle client only sleeps, so either serves).
+        String placement = results.placements(IDLE).stream().findFirst().orElse("split");
+        List<Integer> sizes = results.sizes(IDLE, placement);
         if (sizes.isEmpty()) {
             line("_Not measured in this run._");
             line();
@@ -165,18 +167,18 @@ public final class ReportGenerator {
         line("Server CPU time / wall time (1.0 = one core busy all the time).");
         line();
         table("server", sizes.stream().map(n -> "N = " + n).toList(), server -> sizes.stream()
-                .map(n -> cpuCores(IDLE, server, "split", n).map(ReportGenerator::plusMinus).orElse("—")).toList());
+                .map(n -> cpuCores(IDLE, server, placement, n).map(ReportGenerator::plusMinus).orElse("—")).toList());
         List<Series> series = sizes.stream().map(n -> series("N = " + n, servers,
-                server -> cpuCores(IDLE, server, "split", n))).toList();
+                server -> cpuCores(IDLE, server, placement, n))).toList();
         Charts.bars(chart("idle-cpu.png"), "Idle cost: server CPU with N silent connections", "cores",
                 servers.stream().map(id -> ServerKind.labelOf(id)).toList(), series, false);
         image("idle-cpu.png", "idle CPU per server");
 
         int most = sizes.getLast();
-        Optional<Metric> busyEmpty = cpuCores(IDLE, BUSY, "split", sizes.getFirst());
-        Optional<Metric> busyFull = cpuCores(IDLE, BUSY, "split", most);
+        Optional<Metric> busyEmpty = cpuCores(IDLE, BUSY, placement, sizes.getFirst());
+        Optional<Metric> busyFull = cpuCores(IDLE, BUSY, placement, most);
         Optional<Double> othersMax = servers.stream().filter(id -> !id.equals(BUSY))
-                .flatMap(id -> sizes.stream().flatMap(n -> cpuCores(IDLE, id, "split", n).stream()))
+                .flatMap(id -> sizes.stream().flatMap(n -> cpuCores(IDLE, id, placement, n).stream()))
                 .map(Metric::score).max(Double::compare);
         if (busyEmpty.isPresent() && busyFull.isPresent() && othersMax.isPresent()) {
             String busyText = sizes.size() == 1
