@@ -324,7 +324,11 @@ public final class BenchmarkMain {
                 .jvmArgsAppend(forkJvmArguments().toArray(String[]::new))
                 .shouldFailOnError(failOnError);
         ProgressOutput progress = new ProgressOutput(System.out, total, done);
-        results.addAll(new Runner(options.build(), progress).run());
+        try {
+            results.addAll(new Runner(options.build(), progress).run());
+        } finally {
+            progress.flushFailure();
+        }
         return progress.done();
     }
 

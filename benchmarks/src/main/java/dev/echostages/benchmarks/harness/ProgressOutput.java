@@ -75,10 +75,14 @@ public final class ProgressOutput implements OutputFormat {
         heldBack.setLength(0);
     }
 
-    /** A failed trial's held-back output, with the JDK's sun.misc.Unsafe warnings about JMH left out. */
-    private void flushFailure() {
+    /**
+     * A failed trial's held-back output, with the JDK's sun.misc.Unsafe warnings about JMH left
+     * out. Also called by the launcher when JMH gives up with an exception, so a failure that
+     * stops the run is explained before the stack trace.
+     */
+    public void flushFailure() {
         if (failed) {
-            out.println("[" + done + "/" + total + "] FAILED; JMH and the server said:");
+            out.printf(Locale.ROOT, "[%2d/%d] FAILED; JMH and the server said:%n", done, total);
             heldBack.toString().lines().filter(line -> !line.startsWith("WARNING: ") || !line.contains("sun.misc.Unsafe")
                     && !line.contains("Please consider reporting")).forEach(line -> out.println("    " + line));
         }

@@ -137,8 +137,11 @@ public final class ReportGenerator {
         if (notes != null) {
             for (BenchmarkMain.OutsideServer outside : notes.outsideServers()) {
                 line();
+                boolean measured = results.rows.stream().anyMatch(row -> row.server().equals(outside.name()));
                 line(outside.failure() == null
-                        ? "Outside server `" + outside.name() + "`: `" + outside.command() + "`."
+                        ? "Outside server `" + outside.name() + "`: `" + outside.command() + "`." + (measured ? ""
+                                : " **It echoed when tried, but every benchmark trial of it failed** (JMH's reason is in "
+                                        + "the run's output).")
                         : "**Outside server `" + outside.name() + "` could not be measured:** "
                                 + outside.failure().lines().findFirst().orElse("") + " (command: `" + outside.command() + "`).");
             }
