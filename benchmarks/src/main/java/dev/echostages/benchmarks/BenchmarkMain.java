@@ -1,18 +1,26 @@
 package dev.echostages.benchmarks;
 
+import com.google.gson.GsonBuilder;
+import dev.echostages.benchmarks.harness.ExternalServer;
+import dev.echostages.benchmarks.harness.Portability;
+import dev.echostages.benchmarks.harness.ProgressOutput;
 import dev.echostages.benchmarks.harness.RepoRoot;
 import dev.echostages.benchmarks.harness.ServerCpuProfiler;
+import dev.echostages.benchmarks.harness.ServerFixture;
 import dev.echostages.benchmarks.harness.ServerKind;
 import dev.echostages.benchmarks.report.ReportGenerator;
+import dev.echostages.common.ServerProcess;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
 import org.openjdk.jmh.results.format.ResultFormatType;
@@ -26,22 +34,29 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Runs the benchmarks and writes the report: one command per mode.
  *
  * <pre>
- *   quick   every benchmark once, tiny settings, about a minute (CI runs it in ./mvnw verify)
- *           results in benchmarks/target/quick/ (JSON, REPORT.md, report/*.png)
- *   full    the real run, about 20 minutes on two cores; writes benchmarks/results/jmh-result.json,
- *           then benchmarks/REPORT.md and benchmarks/report/*.png
- *   smoke   the full grid with quick settings (a few minutes): does every combination run?
- *           results in benchmarks/target/smoke/
+ *   quick [DIR]   every benchmark once, tiny settings, plus the memory measurement up to 1,000
+ *                 connections; about a minute (CI runs it in ./mvnw verify). Results in
+ *                 benchmarks/target/quick/ (JSON, REPORT.md, report/*.png)
+ *   full          the real run, about 40 minutes on two cores; writes benchmarks/results/*.json,
+ *                 then benchmarks/REPORT.md and benchmarks/report/*.png
+ *   smoke [DIR]   the full grid with quick settings, memory up to 10,000: does every combination run?
+ *                 results in benchmarks/target/smoke/
+ *   memory [DIR]  the memory measurement alone
  *   report JSON [DIR]   (re)writes REPORT.md and report/*.png from a JMH JSON file into DIR
  * </pre>
  *
- * {@code --servers busyloop,selector,...} limits a run to some servers.
+ * {@code --servers busyloop,selector,...} limits a run to some servers;
+ * {@code --external NAME=COMMAND} (repeatable) adds an outside echo server as one more row
+ * everywhere ({@code {port}} in COMMAND becomes a free port).
  *
  * <p>Each mode is a few JMH runs, because the three benchmarks want different parameter grids
  * (the idle benchmark needs no placements; unpinned is only worth measuring at N = 0). The runs'
- * results are written as one JSON array, the same format as JMH's own {@code -rf json}.
+ * results are written as one JSON array, the same format as JMH's own {@code -rf json}; what JMH
+ * cannot hold (which placements ran and why, outside servers that failed, the memory readings)
+ * goes to {@value #NOTES_FILE} and {@value IdleMemoryMeasurement#RESULT_FILE} beside it.
  */
 public final class BenchmarkMain {
+    public static final String NOTES_FILE = "run-notes.json";
 
     /** One JMH run: a benchmark class and the parameter values to sweep. */
     record Plan(Class<?> benchmark, List<String> servers, String sizeParam, List<String> sizes, List<String> placements) {
@@ -49,29 +64,45 @@ public final class BenchmarkMain {
             return servers.size() * sizes.size() * placements.size();
         }
 
-        /** Setup per trial, measured on this machine (smoke mode: 96 trials of 0.8 s took 2 min 24 s): a JVM fork
-         * and a server start (~1 s), plus opening and confirming idle connections (~1 s per 1,000). */
+        /** Setup per trial, measured on this machine: a JVM fork and a server start (~1.3 s), plus
+         * opening and confirming idle connections (~0.3 s per 1,000; 3.4 s for 10,000 platform threads). */
         long overheadMillis() {
             long idle = sizeParam.equals("idleConnections") ? sizes.stream().mapToLong(Long::parseLong).sum() : 0;
-            return servers.size() * placements.size() * (1_000L * sizes.size() + idle);
+            return servers.size() * placements.size() * (1_300L * sizes.size() + idle * 3 / 10);
+        }
+
+        Plan withServers(List<String> only) {
+            return new Plan(benchmark, only, sizeParam, sizes, placements);
         }
     }
 
-    /** Iterations and their length for one mode. */
-    record Settings(int warmupIterations, long warmupMillis, int measurementIterations, long measurementMillis) {
+    /** Iterations and their length for one mode, and the idle-connection sizes of the memory measurement. */
+    record Settings(int warmupIterations, long warmupMillis, int measurementIterations, long measurementMillis,
+            List<Integer> memorySizes) {
         long iterationsMillis() {
             return warmupIterations * warmupMillis + measurementIterations * measurementMillis;
         }
     }
 
-    static final Settings QUICK = new Settings(1, 300, 1, 500);
+    static final List<Integer> MEMORY_SIZES = List.of(0, 1_000, 10_000);
+    /** 10,000 connections would add half a minute to quick mode here (most of it the two servers named below): 1,000 it is. */
+    static final List<Integer> QUICK_MEMORY_SIZES = List.of(0, 1_000);
+    /**
+     * Quick mode proves the harness and the report work, not the numbers: one short iteration of
+     * each kind. Most of a quick trial is its set-up (a JMH fork, a server JVM, 100 connections),
+     * and most of the memory measurement is opening 10,000 connections to the busy loop (it
+     * accepts between passes over all the others) and starting 10,000 platform threads.
+     */
+    static final Settings QUICK = new Settings(1, 200, 1, 300, QUICK_MEMORY_SIZES);
+    /** The full grid with quick settings, and the memory measurement at full size. */
+    static final Settings SMOKE = new Settings(1, 200, 1, 300, MEMORY_SIZES);
     /**
      * Four warm-up seconds because the servers' JITs need them: Netty's echo path reached its
      * steady state (7 µs of CPU per echo, as stage 4) only in its third warm-up second here, at
      * 70 µs and 29 µs in the first two. Measured iterations of 1.5 s keep /proc's 10 ms tick
      * under 1% of the window.
      */
-    static final Settings FULL = new Settings(4, 1_000, 5, 1_500);
+    static final Settings FULL = new Settings(4, 1_000, 5, 1_500, MEMORY_SIZES);
 
     static List<Plan> quickPlans(List<String> servers) {
         return List.of(
@@ -81,7 +112,7 @@ public final class BenchmarkMain {
     }
 
     static List<Plan> fullPlans(List<String> servers) {
-        List<String> idle = List.of("0", "100", "1000");
+        List<String> idle = List.of("0", "100", "1000", "10000");
         return List.of(
                 new Plan(IdleCostBenchmark.class, servers, "idleConnections", idle, List.of("split")),
                 new Plan(RoundTripBenchmark.class, servers, "idleConnections", idle, List.of("same-core", "split")),
@@ -89,37 +120,85 @@ public final class BenchmarkMain {
                 new Plan(ThroughputBenchmark.class, servers, "clients", List.of("1", "16", "64"), List.of("split", "same-core")));
     }
 
+    /**
+     * Without {@code taskset} only {@code unpinned} can run: every plan keeps its sizes and runs
+     * them unpinned, and a plan that would only repeat what an earlier one now measures is dropped.
+     */
+    static List<Plan> runnableHere(List<Plan> plans, boolean canPin) {
+        if (canPin) {
+            return plans;
+        }
+        List<Plan> runnable = new ArrayList<>();
+        Set<String> measured = new HashSet<>();
+        for (Plan plan : plans) {
+            List<String> sizes = plan.sizes().stream()
+                    .filter(size -> measured.add(plan.benchmark().getSimpleName() + " " + size)).toList();
+            if (!sizes.isEmpty()) {
+                runnable.add(new Plan(plan.benchmark(), plan.servers(), plan.sizeParam(), sizes, List.of("unpinned")));
+            }
+        }
+        return runnable;
+    }
+
+    /** What the report needs to know about the run that JMH's JSON does not say. */
+    public record RunNotes(String mode, List<String> placementsRun, String whyOnlyUnpinned, String cpuSource,
+            List<OutsideServer> outsideServers) {
+    }
+
+    /** An outside server and, when it could not be measured, why. */
+    public record OutsideServer(String name, String command, String failure) {
+    }
+
     public static void main(String[] args) throws Exception {
         List<String> arguments = new ArrayList<>(Arrays.asList(args));
-        List<String> servers = List.of(ServerKind.ALL_IDS.split(","));
+        List<String> servers = ServerKind.ALL_IDS_LIST;
         int serversAt = arguments.indexOf("--servers");
         if (serversAt >= 0 && serversAt + 1 < arguments.size()) {
             servers = List.of(arguments.get(serversAt + 1).split(","));
             servers.forEach(ServerKind::byId); // fail now on a typo, not after minutes of running
             arguments.subList(serversAt, serversAt + 2).clear();
         }
+        List<ExternalServer> externals = new ArrayList<>();
+        for (int at = arguments.indexOf("--external"); at >= 0; at = arguments.indexOf("--external")) {
+            if (at + 1 >= arguments.size()) {
+                usage(System.err);
+                System.exit(2);
+            }
+            try {
+                externals.add(ExternalServer.parse(arguments.get(at + 1)));
+            } catch (IllegalArgumentException badOption) {
+                System.err.println(badOption.getMessage());
+                System.exit(2);
+            }
+            arguments.subList(at, at + 2).clear();
+        }
         String mode = arguments.isEmpty() ? "help" : arguments.getFirst();
         Path root = RepoRoot.find();
+        Path given = arguments.size() > 1 ? Path.of(arguments.get(1)) : null;
         switch (mode) {
             case "quick" -> {
-                Path out = arguments.size() > 1 ? Path.of(arguments.get(1)) : root.resolve("benchmarks/target/quick");
-                runAndReport(quickPlans(servers), QUICK, "quick", out.resolve("jmh-result.json"), out);
+                Path out = given != null ? given : root.resolve("benchmarks/target/quick");
+                runAndReport(quickPlans(servers), servers, QUICK, "quick", out.resolve("jmh-result.json"), out, externals);
             }
-            case "full" -> runAndReport(fullPlans(servers), FULL, "full",
-                    root.resolve("benchmarks/results/jmh-result.json"), root.resolve("benchmarks"));
+            case "full" -> runAndReport(fullPlans(servers), servers, FULL, "full",
+                    root.resolve("benchmarks/results/jmh-result.json"), root.resolve("benchmarks"), externals);
             case "smoke" -> {
                 // The full grid with quick settings: every combination once, to catch a failing
                 // one in minutes before starting a long run. Nothing it writes is committed.
-                Path out = root.resolve("benchmarks/target/smoke");
-                runAndReport(fullPlans(servers), QUICK, "smoke", out.resolve("jmh-result.json"), out);
+                Path out = given != null ? given : root.resolve("benchmarks/target/smoke");
+                runAndReport(fullPlans(servers), servers, SMOKE, "smoke", out.resolve("jmh-result.json"), out, externals);
+            }
+            case "memory" -> {
+                Path out = given != null ? given : root.resolve("benchmarks/target/memory");
+                runAndReport(List.of(), servers, SMOKE, "memory", out.resolve("jmh-result.json"), out, externals);
             }
             case "report" -> {
-                if (arguments.size() < 2) {
+                if (given == null) {
                     usage(System.err);
                     System.exit(2);
                 }
                 Path out = arguments.size() > 2 ? Path.of(arguments.get(2)) : root.resolve("benchmarks");
-                new ReportGenerator(Path.of(arguments.get(1)), out).write();
+                new ReportGenerator(given, out).write();
             }
             case "help", "--help", "-h" -> usage(System.out);
             default -> {
@@ -131,35 +210,103 @@ public final class BenchmarkMain {
     }
 
     private static void usage(PrintStream out) {
-        out.println("usage: benchmarks quick [DIR] | full | smoke | report JSON [DIR]   [--servers id,id,...]");
-        out.println("  quick   every benchmark once with tiny settings (about a minute)");
-        out.println("  full    the real run (" + estimate(fullPlans(List.of(ServerKind.ALL_IDS.split(","))), FULL)
-                + "); writes benchmarks/REPORT.md and benchmarks/report/*.png");
-        out.println("  smoke   the full grid with quick settings (" + estimate(fullPlans(List.of(ServerKind.ALL_IDS.split(","))), QUICK)
-                + "): checks every combination runs");
+        List<Plan> full = fullPlans(ServerKind.ALL_IDS_LIST);
+        out.println("usage: benchmarks quick [DIR] | full | smoke [DIR] | memory [DIR] | report JSON [DIR]");
+        out.println("                  [--servers id,id,...] [--external NAME=COMMAND]...");
+        out.println("  quick   every benchmark once with tiny settings (" + estimate(quickPlans(ServerKind.ALL_IDS_LIST), QUICK, 6) + ")");
+        out.println("  full    the real run (" + estimate(full, FULL, 6) + "); writes benchmarks/REPORT.md and benchmarks/report/*.png");
+        out.println("  smoke   the full grid with quick settings (" + estimate(full, SMOKE, 6) + "): checks every combination runs");
+        out.println("  memory  RSS, threads and live heap with 0, 1,000 and 10,000 idle connections");
         out.println("  report  rewrites REPORT.md and report/*.png from a JMH JSON file");
         out.println("servers: " + ServerKind.ALL_IDS);
+        out.println("--external NAME=COMMAND  one more server: any line echo server; {port} in COMMAND becomes a free port,");
+        out.println("                         e.g. --external 'asyncio=python3 benchmarks/python/asyncio_echo.py --port {port}'");
     }
 
-    /** Runs the plans, writes one JSON file with all their results, then the report from it. */
-    public static void runAndReport(List<Plan> plans, Settings settings, String modeName, Path json, Path reportDir)
-            throws RunnerException, IOException {
-        System.out.println("# echo-stages benchmarks, " + modeName + " mode: " + estimate(plans, settings));
+    /**
+     * Checks the outside servers, runs the plans (theirs apart, so that one failing cannot stop
+     * the others), measures memory, writes one JSON file with all JMH results and the notes and
+     * memory files beside it, then the report from them. Returns the report's headline ratios.
+     */
+    public static List<String> runAndReport(List<Plan> plans, List<String> builtIn, Settings settings, String modeName,
+            Path json, Path reportDir, List<ExternalServer> externals) throws RunnerException, IOException {
+        long started = System.nanoTime();
+        Optional<String> whyNoTaskset = Portability.whyNoTaskset();
+        plans = runnableHere(plans, whyNoTaskset.isEmpty());
+        System.out.println("# echo-stages benchmarks, " + modeName + " mode");
+        whyNoTaskset.ifPresent(why -> System.out.println("# placements: unpinned only, because " + why));
         ServerKind.snapshotJars(RepoRoot.find().resolve("benchmarks/target/server-jars"));
+
+        List<OutsideServer> outside = new ArrayList<>();
+        List<String> ready = new ArrayList<>();
+        for (ExternalServer external : externals) {
+            System.setProperty(ExternalServer.PROPERTY_PREFIX + external.name(), external.commandLine());
+            String failure = tryOutsideServer(external);
+            outside.add(new OutsideServer(external.name(), external.commandLine(), failure));
+            if (failure == null) {
+                ready.add(external.name());
+                System.out.println("# outside server " + external.name() + ": ready (echoes a line)");
+            } else {
+                System.out.println("# outside server " + external.name() + " left out: " + failure.lines().findFirst().orElse(failure));
+            }
+        }
+
+        List<Plan> everyRun = new ArrayList<>(plans);
+        plans.forEach(plan -> everyRun.add(plan.withServers(ready)));
+        int total = everyRun.stream().mapToInt(Plan::trials).sum();
+        System.out.println("# " + estimate(everyRun, settings, builtIn.size() + ready.size()));
         List<RunResult> results = new ArrayList<>();
+        int done = 0;
         for (Plan plan : plans) {
-            results.addAll(run(plan, settings, !modeName.equals("full")));
+            // Quick mode is a test: a server of ours that fails must fail it. The full run goes on
+            // with the other servers and the report shows what is missing. An outside server never
+            // stops a run: it is measured in a JMH run of its own.
+            done = run(plan, settings, !modeName.equals("full"), results, total, done);
+            if (!ready.isEmpty()) {
+                done = run(plan.withServers(ready), settings, false, results, total, done);
+            }
         }
         Files.createDirectories(json.toAbsolutePath().getParent());
         try (PrintStream out = new PrintStream(Files.newOutputStream(json), true, "UTF-8")) {
             ResultFormatFactory.getInstance(ResultFormatType.JSON, out).writeOut(results);
         }
+
+        List<String> memoryServers = new ArrayList<>(builtIn);
+        memoryServers.addAll(ready);
+        IdleMemoryMeasurement.run(memoryServers, settings.memorySizes(), json.resolveSibling(IdleMemoryMeasurement.RESULT_FILE),
+                System.out);
+
+        String cpuSource = Portability.whyNoProc().isEmpty() ? "/proc/PID/stat (utime + stime)"
+                : "ProcessHandle.info().totalCpuDuration(), because " + Portability.whyNoProc().get();
+        RunNotes notes = new RunNotes(modeName, plans.stream().flatMap(plan -> plan.placements().stream()).distinct().toList(),
+                whyNoTaskset.orElse(null), cpuSource, outside);
+        Files.writeString(json.resolveSibling(NOTES_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(notes));
+
+        ReportGenerator report = new ReportGenerator(json, reportDir);
+        report.write();
         System.out.println("# results: " + json);
-        new ReportGenerator(json, reportDir).write();
-        System.out.println("# report: " + reportDir.resolve(ReportGenerator.REPORT_FILE));
+        System.out.println("# report:  " + reportDir.resolve(ReportGenerator.REPORT_FILE));
+        System.out.println("# headline ratios:");
+        report.keyRatios().forEach(ratio -> System.out.println("#   " + ratio.replace("**", "").replace("`", "")));
+        System.out.printf(Locale.ROOT, "# %s mode took %d min %02d s%n", modeName, (System.nanoTime() - started) / 60_000_000_000L,
+                (System.nanoTime() - started) / 1_000_000_000L % 60);
+        return report.keyRatios();
     }
 
-    private static Collection<RunResult> run(Plan plan, Settings settings, boolean failOnError) throws RunnerException {
+    /** Starts an outside server once and stops it; null when it echoed, else why it failed. */
+    private static String tryOutsideServer(ExternalServer external) {
+        try (ServerProcess server = ServerFixture.startServer(external.name(), null)) {
+            return null;
+        } catch (IOException | RuntimeException failed) {
+            return failed.getMessage();
+        }
+    }
+
+    private static int run(Plan plan, Settings settings, boolean failOnError, List<RunResult> results, int total, int done)
+            throws RunnerException {
+        if (plan.trials() == 0) {
+            return done;
+        }
         ChainedOptionsBuilder options = new OptionsBuilder()
                 .include(plan.benchmark().getName() + "\\.")
                 .param("server", plan.servers().toArray(String[]::new))
@@ -174,18 +321,47 @@ public final class BenchmarkMain {
                 // A hung server must not hang the run: sockets time out after 10 s, JMH after this.
                 .timeout(TimeValue.seconds(60))
                 .addProfiler(ServerCpuProfiler.class)
-                .jvmArgsAppend("-D" + RepoRoot.PROPERTY + "=" + RepoRoot.find(),
-                        "-D" + ServerKind.JARS_PROPERTY + "=" + System.getProperty(ServerKind.JARS_PROPERTY))
-                // Quick mode is a test: a server that fails must fail it. The full run goes on with
-                // the other servers and the report shows what is missing.
+                .jvmArgsAppend(forkJvmArguments().toArray(String[]::new))
                 .shouldFailOnError(failOnError);
-        return new Runner(options.build()).run();
+        ProgressOutput progress = new ProgressOutput(System.out, total, done);
+        try {
+            results.addAll(new Runner(options.build(), progress).run());
+        } finally {
+            progress.flushFailure();
+        }
+        return progress.done();
     }
 
-    static String estimate(List<Plan> plans, Settings settings) {
+    /** What every JMH fork must know: where the repository and the jar copies are, the outside servers, the switches. */
+    private static List<String> forkJvmArguments() {
+        List<String> jvm = new ArrayList<>(List.of("-D" + RepoRoot.PROPERTY + "=" + RepoRoot.find(),
+                "-D" + ServerKind.JARS_PROPERTY + "=" + System.getProperty(ServerKind.JARS_PROPERTY)));
+        ExternalServer.declared().forEach((name, command) -> jvm.add("-D" + ExternalServer.PROPERTY_PREFIX + name + "=" + command));
+        for (String passedOn : List.of(ServerProcess.PORTABLE_PROPERTY, ServerFixture.STARTUP_TIMEOUT_PROPERTY)) {
+            if (System.getProperty(passedOn) != null) {
+                jvm.add("-D" + passedOn + "=" + System.getProperty(passedOn));
+            }
+        }
+        // JMH 1.37 reads field offsets through sun.misc.Unsafe, and since JDK 24 every fork would
+        // print four WARNING lines about it. JDK 23 added the switch that allows it quietly; older
+        // JDKs refuse to start with it, so it is passed only where it exists. (The forks run on
+        // this JVM's java, so this JVM's version is theirs.)
+        if (Runtime.version().feature() >= 23) {
+            jvm.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        return jvm;
+    }
+
+    /**
+     * The launcher's estimate: JMH iterations and set-up per trial, and the memory measurement
+     * (measured here: about 2 s per server to start, attach and collect, plus about 0.6 s per
+     * 1,000 connections, more for the busy loop and the thread-per-connection server).
+     */
+    static String estimate(List<Plan> plans, Settings settings, int memoryServers) {
         int trials = plans.stream().mapToInt(Plan::trials).sum();
-        long millis = trials * settings.iterationsMillis() + plans.stream().mapToLong(Plan::overheadMillis).sum();
-        return String.format(Locale.ROOT, "%d trials, about %.0f min %02d s", trials,
+        long memoryMillis = memoryServers * (2_000L + settings.memorySizes().getLast() * 6 / 10);
+        long millis = trials * settings.iterationsMillis() + plans.stream().mapToLong(Plan::overheadMillis).sum() + memoryMillis;
+        return String.format(Locale.ROOT, "%d trials and the memory measurement, about %.0f min %02d s", trials,
                 Math.floor(millis / 60_000.0), (millis / 1000) % 60);
     }
 }

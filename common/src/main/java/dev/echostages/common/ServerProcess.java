@@ -5,13 +5,18 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +56,26 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     private static final Pattern LISTENING = Pattern.compile("^Listening on (\\S+):(\\d+)");
+
+    /**
+     * {@code -Dechostages.portable=true} (or the environment variable
+     * {@code ECHOSTAGES_FORCE_PORTABLE=1}) makes this JVM behave as on a system without
+     * {@code /proc} and {@code taskset} (macOS, Windows), so the fallbacks can be run and tested
+     * on Linux. It exists for that only; nothing is better with it on.
+     */
+    public static final String PORTABLE_PROPERTY = "echostages.portable";
+    public static final String PORTABLE_ENVIRONMENT = "ECHOSTAGES_FORCE_PORTABLE";
+
+    /** True when {@link #PORTABLE_PROPERTY} or {@link #PORTABLE_ENVIRONMENT} asks for the non-Linux paths. */
+    public static boolean portableForced() {
+        return Boolean.getBoolean(PORTABLE_PROPERTY) || "1".equals(System.getenv(PORTABLE_ENVIRONMENT))
+                || "true".equalsIgnoreCase(System.getenv(PORTABLE_ENVIRONMENT));
+    }
+
+    /** True when per-process files under {@code /proc} can be read (Linux) and the portable paths are not forced. */
+    public static boolean procAvailable() {
+        return !portableForced() && Files.isReadable(Path.of("/proc/self/stat"));
+    }
 
     private final String name;
     private final Consumer<Line> listener;
@@ -100,6 +125,11 @@ public final class ServerProcess implements AutoCloseable {
         this.stopWithThisJvm = new Thread(process.toHandle()::destroy, name + " stop-with-parent");
         Runtime.getRuntime().addShutdownHook(stopWithThisJvm);
         try {
+            if (settings.echoPort > 0) {
+                this.address = awaitEcho(new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.echoPort),
+                        settings.startupTimeout);
+                return;
+            }
             List<String> listening = collect(line -> line.source() == Source.STDOUT && LISTENING.matcher(line.text()).find(),
                     1, settings.startupTimeout);
             if (listening.isEmpty()) {
@@ -122,6 +152,63 @@ public final class ServerProcess implements AutoCloseable {
             close(); // no caller will ever hold this object to stop it
             throw failed;
         }
+    }
+
+    /**
+     * For a server that need not print anything (any echo server, in any language): it is ready
+     * once a connection to {@code address} echoes a probe line byte for byte. Refused connections
+     * are retried until the timeout, since the server may still be starting; a wrong echo fails
+     * at once, because waiting longer would not make it right.
+     */
+    private InetSocketAddress awaitEcho(InetSocketAddress address, Duration timeout) throws IOException, InterruptedException {
+        byte[] probe = "echo-stages readiness probe\n".getBytes(StandardCharsets.US_ASCII);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        IOException lastFailure = null;
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                int status = stop();
+                throw new IOException(name + " exited (status " + status + ") before it echoed a line on " + hostPort(address)
+                        + "\n" + transcript());
+            }
+            String wrong;
+            try (Socket socket = new Socket()) {
+                socket.connect(address, 1_000);
+                socket.setSoTimeout(5_000);
+                OutputStream out = socket.getOutputStream();
+                out.write(probe);
+                out.flush();
+                byte[] reply = socket.getInputStream().readNBytes(probe.length);
+                if (Arrays.equals(reply, probe)) {
+                    return address;
+                }
+                wrong = "echoed " + quoted(reply) + " instead of " + quoted(probe);
+            } catch (ConnectException notListeningYet) {
+                lastFailure = notListeningYet; // the usual case while it starts: try again shortly
+                wrong = null;
+            } catch (SocketTimeoutException silent) {
+                wrong = "echoed nothing within 5 s";
+            } catch (IOException broken) {
+                wrong = "failed the probe: " + broken;
+            }
+            if (wrong != null) {
+                stop();
+                throw new IOException(name + " accepted a connection on " + hostPort(address) + " but " + wrong
+                        + "\n" + transcript());
+            }
+            Thread.sleep(100);
+        }
+        stop();
+        throw new IOException(name + " did not accept a connection and echo a line on " + hostPort(address) + " within "
+                + inWords(timeout) + (lastFailure == null ? "" : " (last attempt: " + lastFailure.getMessage() + ")")
+                + "\n" + transcript());
+    }
+
+    private static String hostPort(InetSocketAddress address) {
+        return address.getAddress().getHostAddress() + ":" + address.getPort();
+    }
+
+    private static String quoted(byte[] bytes) {
+        return "'" + new String(bytes, StandardCharsets.ISO_8859_1).replace("\n", "\\n").replace("\r", "\\r") + "'";
     }
 
     private Thread pump(InputStream stream, Source source) {
@@ -211,13 +298,26 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     /**
-     * CPU time (user + system) the process has used so far, in nanoseconds, from
-     * {@code /proc/PID/stat} (Linux). It counts every thread the process ever had, exited ones
-     * included, and virtual threads' work too, which {@code ThreadMXBean} cannot see. Its unit is
-     * the clock tick (10 ms on Linux): measure over a second or more. A prefix such as
-     * {@code taskset} or {@code bash -c 'exec ...'} execs the server, so this pid is the server's.
+     * CPU time (user + system) the process has used so far, in nanoseconds. It counts every
+     * thread the process ever had, exited ones included, and virtual threads' work too, which
+     * {@code ThreadMXBean} cannot see. A prefix such as {@code taskset} or
+     * {@code bash -c 'exec ...'} execs the server, so this pid is the server's.
+     *
+     * <p>On Linux it reads {@code /proc/PID/stat} itself. {@link ProcessHandle.Info} reads the
+     * same two counters from the same file, so the numbers and their resolution (the clock tick,
+     * 10 ms: measure over a second or more) are identical; reading the file directly is one
+     * read instead of Info's several ({@code cmdline}, {@code exe}, the owner), and a server that
+     * has exited fails loudly instead of returning an empty value. Elsewhere it asks
+     * {@code ProcessHandle.of(pid).info().totalCpuDuration()}: on macOS from the kernel's task
+     * info in nanoseconds, on Windows from {@code GetProcessTimes}, updated every scheduler tick
+     * (about 16 ms). Both are fine for iterations of a second or more.
      */
     public long cpuNanos() {
+        if (!procAvailable()) {
+            return process.toHandle().info().totalCpuDuration().map(Duration::toNanos)
+                    .orElseThrow(() -> new IllegalStateException(name + " (pid " + process.pid()
+                            + ") reports no CPU time: it has exited, or this system does not tell"));
+        }
         String stat;
         try {
             stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
@@ -290,6 +390,7 @@ public final class ServerProcess implements AutoCloseable {
         private Consumer<Line> listener = line -> { };
         private Duration startupTimeout = Duration.ofSeconds(20); // a JVM on a busy 2-core machine can take seconds
         private Duration stopWait = Duration.ofSeconds(10);
+        private int echoPort;
 
         private Builder(List<String> command) {
             this.command = List.copyOf(command);
@@ -302,6 +403,15 @@ public final class ServerProcess implements AutoCloseable {
          */
         public Builder prefix(String... words) {
             this.prefix = List.of(words);
+            return this;
+        }
+
+        /**
+         * For a server that prints no {@code Listening on} line: it listens on {@code port} of
+         * 127.0.0.1 and is ready once a connection there echoes a line (see {@code awaitEcho}).
+         */
+        public Builder readyWhenItEchoesOn(int port) {
+            this.echoPort = port;
             return this;
         }
 

@@ -73,6 +73,9 @@ public enum Placement {
 
     /** Pins the calling thread (only it, not its JVM) to {@link #clientCpu()}, if any. */
     public void pinCurrentThread() {
+        if (this == UNPINNED) {
+            return; // nothing to do, and nothing Linux-only to ask: this is the placement every system can run
+        }
         String cpu = clientCpu();
         if (cpu != null) {
             Processes.runChecked(List.of("taskset", "-p", "-c", cpu, Long.toString(currentThreadId())));

@@ -38,7 +38,7 @@ public final class ServerCpuProfiler implements InternalProfiler {
 
     @Override
     public String getDescription() {
-        return "CPU time of the server process under test (/proc/PID/stat): cores and µs per echo";
+        return "CPU time of the server process under test (/proc/PID/stat, or ProcessHandle elsewhere): cores and µs per echo";
     }
 
     @Override

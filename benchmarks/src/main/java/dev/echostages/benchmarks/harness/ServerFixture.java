@@ -1,11 +1,14 @@
 package dev.echostages.benchmarks.harness;
 
+import com.sun.management.UnixOperatingSystemMXBean;
 import dev.echostages.common.ServerProcess;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * What every benchmark does around its measured loop: start the server under test in its
@@ -14,7 +17,8 @@ import java.util.List;
  *
  * <p>The server runs as a child process so that its CPU time is its own: the benchmark client,
  * JMH and the JIT of the client JVM are not in it. {@link ServerProcess#cpuNanos()} reads it from
- * {@code /proc}, in clock ticks (10 ms), so iterations are kept at a second or more.
+ * {@code /proc} (or, without it, from {@link ProcessHandle}), in clock ticks (10 ms), so
+ * iterations are kept at a second or more.
  *
  * <p>Idle connections are opened only once the server is listening, and each one echoes a line
  * before the benchmark begins. That proves the server accepted and registered it: a connection
@@ -23,6 +27,10 @@ import java.util.List;
 public final class ServerFixture implements AutoCloseable {
     /** Connections opened, then confirmed, this many at a time (the listen backlog is bounded). */
     private static final int CONFIRM_BATCH = 100;
+    /** Seconds a server gets to become ready; a test of a server that never does sets it lower. */
+    public static final String STARTUP_TIMEOUT_PROPERTY = "echostages.startupSeconds";
+    /** File descriptors this JVM keeps for itself beyond one per connection: jars, pipes, JMH's link. */
+    private static final long DESCRIPTOR_MARGIN = 200;
 
     private final ServerProcess server;
     private final Placement placement;
@@ -38,10 +46,10 @@ public final class ServerFixture implements AutoCloseable {
 
     public static ServerFixture start(String serverId, String placementId, int idleConnections) throws IOException {
         Placement placement = Placement.byId(placementId);
-        ServerFixture fixture = new ServerFixture(startServer(ServerKind.byId(serverId), placement.serverCpu()), placement);
+        ServerFixture fixture = new ServerFixture(startServer(serverId, placement.serverCpu()), placement);
         try {
             fixture.pinClientThread();
-            fixture.openIdleConnections(idleConnections);
+            fixture.addIdleConnections(idleConnections);
         } catch (IOException | RuntimeException failed) {
             fixture.close();
             throw failed;
@@ -49,16 +57,28 @@ public final class ServerFixture implements AutoCloseable {
         return fixture;
     }
 
-    /** Starts the server, pinned to {@code cpu} when not null, and waits for its Listening line. */
-    private static ServerProcess startServer(ServerKind kind, String cpu) throws IOException {
-        ServerProcess.Builder server = ServerProcess.command(kind.command()).name(kind.id())
-                .startupTimeout(Duration.ofSeconds(30))
+    /**
+     * Starts the server, pinned to {@code cpu} when not null, and waits until it is ready: for a
+     * server of this repository, its Listening line; for an outside one, an echoed line on the
+     * port it was given.
+     */
+    public static ServerProcess startServer(String serverId, String cpu) throws IOException {
+        ExternalServer external = ExternalServer.byName(serverId);
+        ServerProcess.Builder server;
+        if (external != null) {
+            int port = ExternalServer.freePort();
+            server = ServerProcess.command(external.command(port)).readyWhenItEchoesOn(port);
+        } else {
+            server = ServerProcess.command(ServerKind.byId(serverId).command());
+        }
+        server.name(serverId)
+                .startupTimeout(Duration.ofSeconds(Long.getLong(STARTUP_TIMEOUT_PROPERTY, 30)))
                 .stopWait(Duration.ofSeconds(15))
                 // The server is --quiet; anything it still prints (a warning) goes to our stderr, out of JMH's way.
                 .onLine(line -> {
                     if (!line.text().startsWith("Listening on ")) {
                         String stream = line.source() == ServerProcess.Source.STDERR ? " stderr" : "";
-                        System.err.println("[" + kind.id() + stream + "] " + line.text());
+                        System.err.println("[" + serverId + stream + "] " + line.text());
                     }
                 });
         if (cpu != null) {
@@ -86,7 +106,18 @@ public final class ServerFixture implements AutoCloseable {
         ServerCpuProfiler.publish(new ServerCpuProfiler.Window(cpu, wall, echoes));
     }
 
+    public long pid() {
+        return server.pid();
+    }
+
+    public int idleConnections() {
+        return idle.size();
+    }
+
     private void pinClientThread() {
+        if (placement == Placement.UNPINNED) {
+            return; // no thread id to look up in /proc, which only Linux has
+        }
         long threadId = Placement.currentThreadId();
         if (threadId != pinnedThreadId) {
             placement.pinCurrentThread();
@@ -94,7 +125,14 @@ public final class ServerFixture implements AutoCloseable {
         }
     }
 
-    private void openIdleConnections(int count) throws IOException {
+    /**
+     * Opens {@code count} more idle connections, each confirmed by an echo, and returns how long
+     * that took in nanoseconds. A server that starts a thread per connection pays for each start
+     * here, before the benchmark's window opens: the time is the honest price of accepting them.
+     */
+    public long addIdleConnections(int count) throws IOException {
+        requireDescriptors(count);
+        long start = System.nanoTime();
         for (int opened = 0; opened < count; opened += CONFIRM_BATCH) {
             List<EchoConnection> batch = new ArrayList<>();
             for (int i = opened; i < Math.min(count, opened + CONFIRM_BATCH); i++) {
@@ -110,6 +148,26 @@ public final class ServerFixture implements AutoCloseable {
                 connection.expectEcho(hello);
             }
         }
+        return System.nanoTime() - start;
+    }
+
+    /**
+     * Fails before opening anything when this JVM would run out of file descriptors, with the
+     * fix in the message, instead of failing at connection 9,873 with "Too many open files". On
+     * Linux and macOS the JVM raises its soft limit to the hard one at start-up
+     * ({@code -XX:+MaxFDLimit}, on by default), so the hard limit ({@code ulimit -Hn}) is what counts.
+     */
+    private void requireDescriptors(int more) {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix) {
+            long free = unix.getMaxFileDescriptorCount() - unix.getOpenFileDescriptorCount();
+            if (free < more + DESCRIPTOR_MARGIN) {
+                throw new IllegalStateException(String.format(Locale.ROOT, "%,d more connections need about %,d file "
+                        + "descriptors in this JVM, but only %,d of its %,d are free: raise the hard limit "
+                        + "(ulimit -Hn, or nofile in /etc/security/limits.conf) and run again", more,
+                        more + DESCRIPTOR_MARGIN, free, unix.getMaxFileDescriptorCount()));
+            }
+        }
+        // Windows has no such per-process limit on sockets worth checking here.
     }
 
     /** Closes the idle connections first, so the server stops with nothing left to serve. */

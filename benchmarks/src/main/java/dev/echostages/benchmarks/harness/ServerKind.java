@@ -31,6 +31,7 @@ public enum ServerKind {
 
     /** The JMH parameter values, in the order tables and charts list them. */
     public static final String ALL_IDS = "busyloop,selector,nio2,virtual,threads,netty";
+    public static final List<String> ALL_IDS_LIST = List.of(ALL_IDS.split(","));
 
     private final String id;
     private final String label;
@@ -52,6 +53,11 @@ public enum ServerKind {
 
     public String label() {
         return label;
+    }
+
+    /** The report's name for a server of this repository or an outside one. */
+    public static String labelOf(String id) {
+        return ALL_IDS_LIST.contains(id) ? byId(id).label() : id + " (outside)";
     }
 
     public static ServerKind byId(String id) {
