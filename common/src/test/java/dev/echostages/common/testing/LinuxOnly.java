@@ -1,5 +1,6 @@
 package dev.echostages.common.testing;
 
+import dev.echostages.common.ServerProcess;
 import java.util.Locale;
 import org.junit.jupiter.api.Assumptions;
 
@@ -8,8 +9,9 @@ import org.junit.jupiter.api.Assumptions;
  * thread's wait in the run queue from {@code /proc}, CPU pinning with {@code taskset}). Elsewhere
  * such a test is skipped with a message that says why: never failed, never silently passed.
  *
- * <p>{@code -Dechostages.portable=true} (or {@code ECHOSTAGES_PORTABLE=1}) makes this Linux
- * machine behave as if it were not Linux, so the portable paths can be proved here too.
+ * <p>{@code -Dechostages.portable=true} (or {@code ECHOSTAGES_FORCE_PORTABLE=1}, see
+ * {@link ServerProcess#portableForced()}) makes this Linux machine behave as if it were not Linux,
+ * so the portable paths can be proved here too.
  */
 public final class LinuxOnly {
     private LinuxOnly() {
@@ -17,9 +19,7 @@ public final class LinuxOnly {
 
     /** True on Linux unless the portable paths are forced. */
     public static boolean available() {
-        boolean forcedPortable = Boolean.getBoolean("echostages.portable")
-                || "1".equals(System.getenv("ECHOSTAGES_PORTABLE"));
-        return !forcedPortable && System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux");
+        return !ServerProcess.portableForced() && System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux");
     }
 
     /** Skips the calling test, saying what it needs and why, unless this is Linux. */
