@@ -77,14 +77,20 @@ public final class ReadmeTranscripts {
         SAME_MOMENT_IN_ANY_ORDER
     }
 
-    /** How close two stamped lines must be to count as the same moment. */
-    public static final Duration SAME_MOMENT = Duration.ofMillis(25);
+    /**
+     * How close two stamped lines must be to count as the same moment. Generous: on a loaded
+     * machine (CI shares two cores with everything else) a thread that logs an event can be kept
+     * off the CPU for a few hundred milliseconds, while the demo's story moves in seconds (A's
+     * silence, A's second line); the verdict line, compared exactly, states the lesson.
+     */
+    public static final Duration SAME_MOMENT = Duration.ofMillis(500);
 
     private static final Pattern OPEN = Pattern.compile("^<!--\\s*transcript:([\\w.-]+)\\s*-->\\s*$");
     private static final Pattern CLOSE = Pattern.compile("^<!--\\s*/transcript\\s*-->\\s*$");
     private static final Pattern CLOCK_TIME = Pattern.compile("\\b\\d{2}:\\d{2}:\\d{2}\\.\\d{3}\\b");
     private static final Pattern ADDRESS_PORT = Pattern.compile("\\b(\\d{1,3}(?:\\.\\d{1,3}){3}|localhost):\\d{1,5}\\b");
     private static final Pattern DURATION = Pattern.compile("\\s*(?<![\\w.])[+-]?\\d+(?:\\.\\d+)?\\s?(?:ms|µs|us|ns|s)\\b");
+    private static final Pattern CORE_SHARE = Pattern.compile("\\b\\d+% of a core");
     private static final Pattern STAMP_AT_START = Pattern.compile(
             "^\\s*(?:(\\d{2}):(\\d{2}):(\\d{2})\\.(\\d{3})|([+-]\\d+\\.\\d+)s)\\b");
 
@@ -254,6 +260,8 @@ public final class ReadmeTranscripts {
         // A duration takes the padding before it along: columns right-aligned on a number shift
         // when it gains a digit, and that is no change to the transcript.
         masked = DURATION.matcher(masked).replaceAll(" TIME");
+        // A share of a core measures the machine, not the code (the demo's CPU line).
+        masked = CORE_SHARE.matcher(masked).replaceAll("N% of a core");
         return masked.strip();
     }
 
