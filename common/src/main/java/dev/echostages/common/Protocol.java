@@ -29,7 +29,7 @@ public final class Protocol {
 
     /** The one line a client gets when the server has no room for another connection. */
     public static byte[] serverFullReply(int maxClients) {
-        return ("ERROR server full (" + maxClients + " clients), try again later\n")
+        return ("ERROR server full (" + Clients.count(maxClients) + "), try again later\n")
                 .getBytes(StandardCharsets.US_ASCII);
     }
 }

@@ -102,7 +102,7 @@ final class ConnectedClients<C extends ConnectedClients.Client> {
      */
     Optional<byte[]> admit(C client) {
         if (count.get() >= maxClients) {
-            log.warn(client.address(), "refused: already serving " + maxClients + " clients (--max-clients)");
+            log.warn(client.address(), "refused: already serving " + Clients.count(maxClients) + " (--max-clients)");
             return Optional.of(Protocol.serverFullReply(maxClients));
         }
         clients.add(client);

@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -86,19 +88,22 @@ public final class Measured {
      * through the first that {@code last} accepts; the port is shown as the default's.
      */
     public static String log(ServerProcess server, List<ServerProcess.Line> lines, Predicate<String> first, Predicate<String> last) {
-        List<String> texts;
+        List<ServerProcess.Line> copy;
         synchronized (lines) {
-            texts = lines.stream().map(ServerProcess.Line::text).toList();
+            copy = List.copyOf(lines);
         }
-        // A line without a stamp (Listening, a stack trace) sorts with the line before it; the sort is stable.
+        // A line without a stamp (Listening, a stack trace) sorts with the line before it on its
+        // own stream (a trace belongs to the ERROR line above it on stderr); the sort is stable.
         record Keyed(String key, String text) {
         }
         List<Keyed> keyed = new ArrayList<>();
-        String key = "";
-        for (String text : texts) {
+        Map<ServerProcess.Source, String> lastKey = new EnumMap<>(ServerProcess.Source.class);
+        for (ServerProcess.Line line : copy) {
+            String text = line.text();
             var stamp = STAMP.matcher(text);
             // The Listening line comes first, whichever pipe's lines were read first.
-            key = stamp.find() ? stamp.group() : text.startsWith("Listening on") ? "" : key;
+            String key = stamp.find() ? stamp.group() : text.startsWith("Listening on") ? "" : lastKey.getOrDefault(line.source(), "");
+            lastKey.put(line.source(), key);
             keyed.add(new Keyed(key, text));
         }
         keyed.sort(Comparator.comparing(Keyed::key));
