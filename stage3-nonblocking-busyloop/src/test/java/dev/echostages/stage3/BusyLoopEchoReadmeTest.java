@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.echostages.common.ServerProcess;
 import dev.echostages.common.demo.TwoClientDemo;
+import dev.echostages.common.testing.LoggedServer;
 import dev.echostages.common.testing.Measured;
 import dev.echostages.common.testing.ReadmeTranscripts;
 import dev.echostages.common.testing.TestClient;
@@ -51,29 +52,6 @@ class BusyLoopEchoReadmeTest {
                 .verify();
     }
 
-    private static final class Server implements AutoCloseable {
-        final List<ServerProcess.Line> lines = new ArrayList<>();
-        final ServerProcess process;
-
-        Server(String... args) throws Exception {
-            List<String> all = new ArrayList<>(List.of("--port", "0"));
-            all.addAll(Arrays.asList(args));
-            process = ServerProcess.java(MAIN, all.toArray(String[]::new)).onLine(line -> {
-                synchronized (lines) {
-                    lines.add(line);
-                }
-            }).start();
-        }
-
-        String log(String first, String last) {
-            return Measured.log(process, lines, line -> line.contains(first), line -> line.contains(last));
-        }
-
-        @Override
-        public void close() {
-            process.close();
-        }
-    }
 
     /** The demo as the README's command runs it (this module's pom adds --stats-interval 1). */
     private static String demo() throws Exception {
@@ -87,7 +65,7 @@ class BusyLoopEchoReadmeTest {
 
     /** Started with a stats line a second, nobody connected: three of them. */
     private static String idleStats() throws Exception {
-        try (Server server = new Server("--stats-interval", "1")) {
+        try (LoggedServer server = new LoggedServer(MAIN, "--stats-interval", "1")) {
             server.process.awaitLines("stats:", 3, WAIT);
             String actual = "$ ./mvnw -q -pl stage3-nonblocking-busyloop -am package -DskipTests exec:exec -Dargs=\"--stats-interval 1\"\n"
                     + server.log("Listening", "stats:").lines().filter(line -> !line.contains("stats:")).findFirst().orElseThrow() + "\n"
@@ -101,7 +79,7 @@ class BusyLoopEchoReadmeTest {
      * at once, then A speaks, twice; then Ctrl-C. The two terminals side by side, then the log.
      */
     private static String telnetAndNc() throws Exception {
-        try (Server server = new Server()) {
+        try (LoggedServer server = new LoggedServer(MAIN)) {
             List<String> a = new ArrayList<>(List.of("$ telnet localhost 8000"));
             List<String> b = new ArrayList<>(List.of("$ nc localhost 8000"));
             try (TestClient telnet = TestClient.connect(server.process.address())) {
@@ -153,7 +131,7 @@ class BusyLoopEchoReadmeTest {
         if (contractClients != null) {
             return;
         }
-        try (Server server = new Server()) {
+        try (LoggedServer server = new LoggedServer(MAIN)) {
             var clients = new StringBuilder();
             for (int i = 0; i < CONTRACT_COMMANDS.length; i++) {
                 try (TestClient nc = TestClient.connect(server.process.address())) {
@@ -194,7 +172,7 @@ class BusyLoopEchoReadmeTest {
      * in a moment (with nc it takes megabytes). Then it is killed, as timeout kills nc: a reset.
      */
     private static String slowReaderLog() throws Exception {
-        try (Server server = new Server()) {
+        try (LoggedServer server = new LoggedServer(MAIN)) {
             InetSocketAddress address = server.process.address();
             Socket socket = new Socket();
             socket.setReceiveBufferSize(4096);
@@ -221,7 +199,7 @@ class BusyLoopEchoReadmeTest {
 
     /** The naive attempt, started as the README shows; the stack trace's line numbers are left out. */
     private static String naive() throws Exception {
-        try (Server server = new Server("--naive")) {
+        try (LoggedServer server = new LoggedServer(MAIN, "--naive")) {
             int status = server.process.awaitExit(WAIT).orElseThrow();
             server.process.stop();
             List<String> shown = new ArrayList<>(List.of(
@@ -253,7 +231,7 @@ class BusyLoopEchoReadmeTest {
         var table = new StringBuilder(String.format("%12s  %13s  %26s%n", "idle clients", "loop passes/s", "read() calls/s finding nothing"));
         long passesAtZero = 0;
         long passesAtMost = 0;
-        try (Server server = new Server("--stats-interval", "1")) {
+        try (LoggedServer server = new LoggedServer(MAIN, "--stats-interval", "1")) {
             for (int clients : counts) {
                 while (idle.size() < clients) {
                     idle.add(SocketChannel.open(server.process.address()));

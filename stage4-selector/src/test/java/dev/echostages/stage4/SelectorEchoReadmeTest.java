@@ -2,6 +2,7 @@ package dev.echostages.stage4;
 
 import dev.echostages.common.ServerProcess;
 import dev.echostages.common.demo.TwoClientDemo;
+import dev.echostages.common.testing.LoggedServer;
 import dev.echostages.common.testing.Measured;
 import dev.echostages.common.testing.ReadmeTranscripts;
 import dev.echostages.common.testing.ReadmeTranscripts.Ordering;
@@ -40,29 +41,6 @@ class SelectorEchoReadmeTest {
                 .verify();
     }
 
-    private static final class Server implements AutoCloseable {
-        final List<ServerProcess.Line> lines = new ArrayList<>();
-        final ServerProcess process;
-
-        Server(String... args) throws Exception {
-            List<String> all = new ArrayList<>(List.of("--port", "0"));
-            all.addAll(Arrays.asList(args));
-            process = ServerProcess.java(MAIN, all.toArray(String[]::new)).onLine(line -> {
-                synchronized (lines) {
-                    lines.add(line);
-                }
-            }).start();
-        }
-
-        String log(String first, String last) {
-            return Measured.log(process, lines, line -> line.contains(first), line -> line.contains(last));
-        }
-
-        @Override
-        public void close() {
-            process.close();
-        }
-    }
 
     /** The demo as the README's command runs it (this module's pom adds --idle-ticks). */
     private static String demo() throws Exception {
@@ -78,7 +56,7 @@ class SelectorEchoReadmeTest {
      * "café"); after two more, a one-shot nc C sends a line and leaves (nc -N).
      */
     private static String idleTicksLog() throws Exception {
-        try (Server server = new Server("--idle-ticks")) {
+        try (LoggedServer server = new LoggedServer(MAIN, "--idle-ticks")) {
             server.process.awaitLines(TICK, 2, WAIT);
             try (TestClient a = TestClient.connect(server.process.address());
                     TestClient b = TestClient.connect(server.process.address())) {
@@ -113,7 +91,7 @@ class SelectorEchoReadmeTest {
         if (debugSession != null) {
             return debugSession;
         }
-        try (Server server = new Server("--debug")) {
+        try (LoggedServer server = new LoggedServer(MAIN, "--debug")) {
             List<String> seen = new ArrayList<>();
             try (TestClient a = TestClient.connect(server.process.address());
                     TestClient b = TestClient.connect(server.process.address())) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.echostages.common.Protocol;
 import dev.echostages.common.ServerProcess;
+import dev.echostages.common.testing.LoggedServer;
 import dev.echostages.common.testing.Measured;
 import dev.echostages.common.testing.ReadmeTranscripts;
 import dev.echostages.common.testing.TestClient;
@@ -54,44 +55,24 @@ class AsyncEchoReadmeTest {
                 .verify();
     }
 
-    /** A server process whose every line is kept, with the stream it came on. */
-    private static final class Server implements AutoCloseable {
-        final List<ServerProcess.Line> lines = new ArrayList<>();
-        final ServerProcess process;
+    /** Sends SIGTERM, as Ctrl-C would (SIGINT); fails unless the process exits within {@code within}; its status. */
+    private static int stopLikeCtrlC(LoggedServer server, Duration within) throws Exception {
+        long signalled = System.nanoTime();
+        server.process.requestStop();
+        OptionalInt status = server.process.awaitExit(within);
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
+        assertTrue(status.isPresent(), "still running " + millis + " ms after SIGTERM\n" + server.process.transcript());
+        server.process.stop(); // returns once the last lines are read
+        return status.getAsInt();
+    }
 
-        Server(String... args) throws Exception {
-            List<String> all = new ArrayList<>(List.of("--port", "0"));
-            all.addAll(Arrays.asList(args));
-            process = ServerProcess.java(MAIN, all.toArray(String[]::new)).onLine(line -> {
-                synchronized (lines) {
-                    lines.add(line);
-                }
-            }).start();
+    /** The server's stdout and stderr merged in time order, from {@code first} through {@code last}. */
+    private static String log(LoggedServer server, Predicate<String> first, Predicate<String> last) {
+        List<ServerProcess.Line> recorded;
+        synchronized (server.lines) {
+            recorded = List.copyOf(server.lines);
         }
-
-        /** Sends SIGTERM, as Ctrl-C would (SIGINT); fails unless the process exits within {@code within}; its status. */
-        int stopLikeCtrlC(Duration within) throws Exception {
-            long signalled = System.nanoTime();
-            process.requestStop();
-            OptionalInt status = process.awaitExit(within);
-            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
-            assertTrue(status.isPresent(), "still running " + millis + " ms after SIGTERM\n" + process.transcript());
-            process.stop(); // returns once the last lines are read
-            return status.getAsInt();
-        }
-
-        String log(Predicate<String> first, Predicate<String> last) {
-            List<ServerProcess.Line> recorded;
-            synchronized (lines) {
-                recorded = List.copyOf(lines);
-            }
-            return ServerLog.merged(recorded, process.port(), first, last);
-        }
-
-        @Override
-        public void close() {
-            process.close();
-        }
+        return ServerLog.merged(recorded, server.process.port(), first, last);
     }
 
     // ---------------------------------------------------------------- --carriers 1 --debug, boom, Ctrl-C
@@ -111,7 +92,7 @@ class AsyncEchoReadmeTest {
         if (debugSession != null) {
             return debugSession;
         }
-        try (Server server = new Server("--carriers", "1", "--debug")) {
+        try (LoggedServer server = new LoggedServer(MAIN, "--carriers", "1", "--debug")) {
             ServerProcess process = server.process;
             List<String> b = new ArrayList<>(List.of("$ nc localhost 8000   (B)"));
             String boomClient;
@@ -142,13 +123,13 @@ class AsyncEchoReadmeTest {
                     process.awaitLine("closed after a handler failure", WAIT);
                     Thread.sleep(300);
 
-                    int status = server.stopLikeCtrlC(Duration.ofMillis(2000)); // before the default grace is over
+                    int status = stopLikeCtrlC(server, Duration.ofMillis(2000)); // before the default grace is over
                     assertEquals(0, status, process.transcript());
                     assertTrue(clientA.closedByServerWithin(Duration.ofSeconds(1)), "A was not closed at the stop");
                     assertTrue(clientB.closedByServerWithin(Duration.ofSeconds(1)), "B was not closed at the stop");
                 }
             }
-            String log = server.log(line -> line.startsWith("Listening"), line -> line.contains("stopped"));
+            String log = log(server, line -> line.startsWith("Listening"), line -> line.contains("stopped"));
             // A and B were idle: closed at once, not at the end of the grace.
             assertFalse(log.contains("grace period over"), log);
             debugSession = new DebugSession(String.join("\n", b), boomClient,
@@ -211,7 +192,7 @@ class AsyncEchoReadmeTest {
      * recorded. With a thread per core (two here), B is not frozen by A's spin.
      */
     private static String channelsWarnings() throws Exception {
-        try (Server server = new Server("--server", "channels", "--debug")) {
+        try (LoggedServer server = new LoggedServer(MAIN, "--server", "channels", "--debug")) {
             ServerProcess process = server.process;
             try (TestClient clientA = TestClient.connect(process.address());
                     TestClient clientB = TestClient.connect(process.address())) {
@@ -231,7 +212,7 @@ class AsyncEchoReadmeTest {
                 if (Runtime.getRuntime().availableProcessors() >= 2) {
                     assertTrue(duringSpin < 800, "B waited " + duringSpin + " ms during A's spin\n" + process.transcript());
                 }
-                assertEquals(0, server.stopLikeCtrlC(WAIT), process.transcript());
+                assertEquals(0, stopLikeCtrlC(server, WAIT), process.transcript());
             }
             String actual = String.join("\n", process.stderr());
             return Measured.keepRecorded("channels-warnings", actual, GROUP_THREAD_NUMBER, false, line -> false);
@@ -255,7 +236,7 @@ class AsyncEchoReadmeTest {
         if (graceSession != null) {
             return graceSession;
         }
-        try (Server server = new Server("--grace-ms", "10000")) {
+        try (LoggedServer server = new LoggedServer(MAIN, "--grace-ms", "10000")) {
             ServerProcess process = server.process;
             String received;
             long signalled;
@@ -280,7 +261,7 @@ class AsyncEchoReadmeTest {
             String client = "$ (printf 'whole\\nhalf a li'; sleep 5; printf 'ne\\nsent after the stop\\n') | nc -N -w 10 localhost 8000\n"
                     + received.stripTrailing();
             graceSession = new GraceSession(client,
-                    server.log(line -> line.contains("connected"), line -> line.contains("stopped")));
+                    log(server, line -> line.contains("connected"), line -> line.contains("stopped")));
             return graceSession;
         }
     }
@@ -289,7 +270,7 @@ class AsyncEchoReadmeTest {
 
     /** With {@code --max-clients 2}, nc A and B connected; a third nc is told why, and closed. */
     private static String maxClients() throws Exception {
-        try (Server server = new Server("--max-clients", "2");
+        try (LoggedServer server = new LoggedServer(MAIN, "--max-clients", "2");
                 TestClient clientA = TestClient.connect(server.process.address());
                 TestClient clientB = TestClient.connect(server.process.address())) {
             server.process.awaitLine("connected (2 clients)", WAIT);
