@@ -205,13 +205,18 @@ abstract class AsyncServerLessons {
             assertArrayEquals(bytes("just saying hi\n"), idle.readLine()); // served, then silent
             busy.send("one\n");
             assertArrayEquals(bytes("one\n"), busy.readLine());
-            // Mid-conversation: two lines sent, their echoes not read yet when the stop begins.
-            busy.send("two\nthree\n");
+            // Mid-conversation: a line and half of the next one, read by the server (its log says
+            // so) before the stop begins; the echo of "two" not read by us yet. Without that wait
+            // the bytes could still be in flight at the stop, and a client whose input the server
+            // has not seen counts as idle and is closed at once.
+            busy.send("two\nthr");
+            server.log().await("echoing: two\\n", Duration.ofSeconds(5));
 
             long stopStarted = System.nanoTime();
             CompletableFuture<Void> stop = CompletableFuture.runAsync(() -> server.server().stop());
 
             assertRefusedSoon(server.address(), Duration.ofMillis(500));
+            busy.send("ee\n"); // a client mid-line may finish that line
 
             assertArrayEquals(bytes("two\n"), busy.readLine());
             assertArrayEquals(bytes("three\n"), busy.readLine());
