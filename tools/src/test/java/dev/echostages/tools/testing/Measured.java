@@ -1,6 +1,6 @@
-package dev.echostages.common.testing;
+package dev.echostages.tools.testing;
 
-import dev.echostages.common.ServerProcess;
+import dev.echostages.tools.ServerProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.echostages.common.testing;
+package dev.echostages.tools.testing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package dev.echostages.common;
+package dev.echostages.tools;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,6 +1,6 @@
-package dev.echostages.common.demo;
+package dev.echostages.tools.demo;
 
-import dev.echostages.common.ServerProcess;
+import dev.echostages.tools.ServerProcess;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;

@@ -1,10 +1,10 @@
-package dev.echostages.common;
+package dev.echostages.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.echostages.common.testing.PosixSignals;
+import dev.echostages.tools.testing.PosixSignals;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.echostages.common.demo;
+package dev.echostages.tools.demo;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

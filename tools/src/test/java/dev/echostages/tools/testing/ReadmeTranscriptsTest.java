@@ -1,10 +1,10 @@
-package dev.echostages.common.testing;
+package dev.echostages.tools.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.echostages.common.testing.ReadmeTranscripts.Ordering;
+import dev.echostages.tools.testing.ReadmeTranscripts.Ordering;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.echostages.common.testing;
+package dev.echostages.tools.testing;
 
 import dev.echostages.common.CpuMeter;
 import java.io.IOException;

@@ -1,6 +1,6 @@
-package dev.echostages.common.testing;
+package dev.echostages.tools.testing;
 
-import dev.echostages.common.ServerProcess;
+import dev.echostages.tools.ServerProcess;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;

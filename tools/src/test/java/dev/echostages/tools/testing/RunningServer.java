@@ -1,10 +1,11 @@
-package dev.echostages.common.testing;
+package dev.echostages.tools.testing;
 
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.echostages.common.CommandLine;
 import dev.echostages.common.EchoServer;
 import dev.echostages.common.ServerOptions;
+import dev.echostages.common.testing.LogRecorder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;

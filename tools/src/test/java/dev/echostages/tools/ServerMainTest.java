@@ -1,9 +1,13 @@
-package dev.echostages.common;
+package dev.echostages.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.echostages.common.testing.PosixSignals;
+import dev.echostages.common.CommandLine;
+import dev.echostages.common.EchoServer;
+import dev.echostages.common.ServerMain;
+import dev.echostages.common.ServerOptions;
+import dev.echostages.tools.testing.PosixSignals;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;

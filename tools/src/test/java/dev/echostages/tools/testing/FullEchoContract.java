@@ -1,4 +1,4 @@
-package dev.echostages.common.testing;
+package dev.echostages.tools.testing;
 
 import org.junit.jupiter.api.Nested;
 

@@ -1,9 +1,9 @@
-package dev.echostages.common.testing;
+package dev.echostages.tools.testing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.echostages.common.ServerProcess;
+import dev.echostages.tools.ServerProcess;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,12 +1,12 @@
-package dev.echostages.common.demo;
+package dev.echostages.tools.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.echostages.common.demo.TwoClientScenario.BServed;
-import dev.echostages.common.demo.TwoClientScenario.Kind;
-import dev.echostages.common.demo.TwoClientScenario.Result;
+import dev.echostages.tools.demo.TwoClientScenario.BServed;
+import dev.echostages.tools.demo.TwoClientScenario.Kind;
+import dev.echostages.tools.demo.TwoClientScenario.Result;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
