@@ -313,16 +313,38 @@ public final class ServerProcess implements AutoCloseable {
      * (about 16 ms). Both are fine for iterations of a second or more.
      */
     public long cpuNanos() {
+        return cpuNanosOf(process.toHandle());
+    }
+
+    /**
+     * {@link #cpuNanos()} of the process and of every descendant still running. {@code java -jar}
+     * is one process, but a server started through a shell, or one that forks workers
+     * ({@code python3 server.py} may), can do its work in a child; a descendant that has exited
+     * takes its time with it.
+     */
+    public long treeCpuNanos() {
+        long total = cpuNanosOf(process.toHandle());
+        for (ProcessHandle descendant : process.descendants().toList()) {
+            try {
+                total += cpuNanosOf(descendant);
+            } catch (IllegalStateException exitedMeanwhile) {
+                // Listed a moment ago, gone now: its time went with it, as for any exited child.
+            }
+        }
+        return total;
+    }
+
+    private long cpuNanosOf(ProcessHandle handle) {
         if (!procAvailable()) {
-            return process.toHandle().info().totalCpuDuration().map(Duration::toNanos)
-                    .orElseThrow(() -> new IllegalStateException(name + " (pid " + process.pid()
+            return handle.info().totalCpuDuration().map(Duration::toNanos)
+                    .orElseThrow(() -> new IllegalStateException(name + " (pid " + handle.pid()
                             + ") reports no CPU time: it has exited, or this system does not tell"));
         }
         String stat;
         try {
-            stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            stat = Files.readString(Path.of("/proc", Long.toString(handle.pid()), "stat"));
         } catch (IOException gone) {
-            throw new IllegalStateException(name + " (pid " + process.pid() + ") has exited: " + gone, gone);
+            throw new IllegalStateException(name + " (pid " + handle.pid() + ") has exited: " + gone, gone);
         }
         // The command name (field 2) may contain spaces; the fields after its ')' are plain numbers.
         // Counting from field 3 (state) at index 0: utime is field 14, stime field 15.
