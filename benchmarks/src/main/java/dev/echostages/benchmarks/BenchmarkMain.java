@@ -9,7 +9,7 @@ import dev.echostages.benchmarks.harness.ServerCpuProfiler;
 import dev.echostages.benchmarks.harness.ServerFixture;
 import dev.echostages.benchmarks.harness.ServerKind;
 import dev.echostages.benchmarks.report.ReportGenerator;
-import dev.echostages.common.ServerProcess;
+import dev.echostages.tools.ServerProcess;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

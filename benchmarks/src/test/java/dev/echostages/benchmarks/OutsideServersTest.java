@@ -12,7 +12,7 @@ import dev.echostages.benchmarks.harness.RepoRoot;
 import dev.echostages.benchmarks.harness.ServerFixture;
 import dev.echostages.benchmarks.reference.ThreadPerConnectionEchoServer;
 import dev.echostages.benchmarks.report.ReportGenerator;
-import dev.echostages.common.ServerProcess;
+import dev.echostages.tools.ServerProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -9,7 +9,7 @@ import com.google.gson.JsonParser;
 import dev.echostages.benchmarks.harness.RepoRoot;
 import dev.echostages.benchmarks.harness.ServerCpuProfiler;
 import dev.echostages.benchmarks.report.ReportGenerator;
-import dev.echostages.common.ServerProcess;
+import dev.echostages.tools.ServerProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.echostages.common.demo.TwoClientScenario;
-import dev.echostages.common.demo.TwoClientScenario.BServed;
-import dev.echostages.common.demo.TwoClientScenario.Kind;
-import dev.echostages.common.demo.TwoClientScenario.Result;
-import dev.echostages.common.testing.RunningServer;
-import dev.echostages.common.testing.TestClient;
+import dev.echostages.tools.demo.TwoClientScenario;
+import dev.echostages.tools.demo.TwoClientScenario.BServed;
+import dev.echostages.tools.demo.TwoClientScenario.Kind;
+import dev.echostages.tools.demo.TwoClientScenario.Result;
+import dev.echostages.tools.testing.RunningServer;
+import dev.echostages.tools.testing.TestClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;

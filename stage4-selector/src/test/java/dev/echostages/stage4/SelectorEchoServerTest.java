@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.echostages.common.testing.LogRecorder;
-import dev.echostages.common.testing.RunningServer;
-import dev.echostages.common.testing.ThreadCpu;
-import dev.echostages.common.testing.TestClient;
+import dev.echostages.tools.testing.RunningServer;
+import dev.echostages.tools.testing.ThreadCpu;
+import dev.echostages.tools.testing.TestClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;

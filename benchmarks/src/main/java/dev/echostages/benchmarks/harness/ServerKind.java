@@ -2,7 +2,7 @@ package dev.echostages.benchmarks.harness;
 
 import dev.echostages.benchmarks.reference.NettyEchoServer;
 import dev.echostages.benchmarks.reference.ThreadPerConnectionEchoServer;
-import dev.echostages.common.ServerProcess;
+import dev.echostages.tools.ServerProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

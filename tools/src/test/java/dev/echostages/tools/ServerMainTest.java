@@ -1,0 +1,81 @@
+package dev.echostages.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.echostages.common.CommandLine;
+import dev.echostages.common.EchoServer;
+import dev.echostages.common.ServerMain;
+import dev.echostages.common.ServerOptions;
+import dev.echostages.tools.testing.PosixSignals;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** How a server process ends: a requested stop exits 0, a crash exits 70 with its reason logged. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ServerMainTest {
+
+    /**
+     * A server whose loop dies of an Error when asked to ({@code --crash}), as stage 4's did of an
+     * OutOfMemoryError, and otherwise serves nothing until stopped. No socket: the exit status is
+     * the point.
+     */
+    public static final class CrashingServer implements EchoServer {
+        private final boolean crash;
+        private final CountDownLatch stopped = new CountDownLatch(1);
+
+        CrashingServer(ServerOptions options) {
+            this.crash = options.flag("--crash");
+        }
+
+        public static void main(String[] args) {
+            ServerMain.run(args, new CommandLine("crashing", "a server that dies").flag("--crash", "die in serve()"),
+                    (options, log) -> new CrashingServer(options));
+        }
+
+        @Override
+        public InetSocketAddress localAddress() {
+            return new InetSocketAddress("127.0.0.1", 4321);
+        }
+
+        @Override
+        public void serve() throws IOException {
+            if (crash) {
+                throw new OutOfMemoryError("Java heap space (simulated)");
+            }
+            try {
+                stopped.await();
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public void stop() {
+            stopped.countDown();
+        }
+    }
+
+    @Test
+    void aServerWhoseLoopDiesExitsNonZeroWithTheReasonLogged() throws Exception {
+        try (ServerProcess server = ServerProcess.java(CrashingServer.class.getName(), "--crash").start()) {
+            assertTrue(server.awaitExit(Duration.ofSeconds(20)).isPresent(), "still running: " + server.transcript());
+            assertEquals(ServerMain.CRASHED, server.stop(), server.transcript()); // stop() returns once its output is all read
+            assertTrue(server.transcript().contains("server failed, exiting with status 70"), server.transcript());
+            assertTrue(server.transcript().contains("OutOfMemoryError"), server.transcript());
+        }
+    }
+
+    @Test
+    void aRequestedStopExitsZero() throws Exception {
+        PosixSignals.assume();
+        try (ServerProcess server = ServerProcess.java(CrashingServer.class.getName()).start()) {
+            assertEquals(0, server.stop(), server.transcript());
+        }
+    }
+}
