@@ -189,7 +189,7 @@ public final class EchoSession {
      */
     public void closeIfOverBudget() {
         if (account.overBudget() && closing == null && !clientEnded) {
-            var refused = new LineFramer.OverBudgetException();
+            var refused = new LineFramer.OverBudgetException(account.reason());
             log.warn(client, refused.getMessage() + ": sending an error and disconnecting");
             closeWithReply(refused.reply(), refused.outcome());
         }

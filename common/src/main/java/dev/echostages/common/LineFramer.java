@@ -66,8 +66,8 @@ public final class LineFramer {
 
     /** All clients together hold more than the {@link MemoryBudget}, and this one holds the most. */
     public static final class OverBudgetException extends LineRefusedException {
-        public OverBudgetException() {
-            super("holds the most memory of any client while the server is over its budget");
+        public OverBudgetException(String reason) {
+            super(reason);
         }
 
         @Override
@@ -153,7 +153,7 @@ public final class LineFramer {
         appendToPartial(input, start, end);
         if (account.overBudget()) {
             dropPartial();
-            throw new OverBudgetException();
+            throw new OverBudgetException(account.reason());
         }
     }
 

@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Each client has an {@link Account}; its {@link LineFramer} and {@link EchoSession} report
  * their arrays growing and shrinking. The budget only picks and flags the client: the client's
- * own session sees the flag ({@link Account#overBudget()}), drops its unfinished line and closes
- * by the rule of {@link LingeringClose}. A client flagged while it sits idle is woken through the
+ * own session sees the flag ({@link Account#overBudget()}), logs the reason in one line, drops its
+ * unfinished line and closes by the rule of {@link LingeringClose}. A client flagged while it sits idle is woken through the
  * {@code wake} action its stage gave the account.
  */
 public final class MemoryBudget {
@@ -28,7 +28,7 @@ public final class MemoryBudget {
         return Runtime.getRuntime().maxMemory() / 4;
     }
 
-    private static final MemoryBudget UNLIMITED = new MemoryBudget(Long.MAX_VALUE, null);
+    private static final MemoryBudget UNLIMITED = new MemoryBudget(Long.MAX_VALUE);
 
     /** No limit: for stage 1, which holds one client's line at a time, and for unit tests. */
     public static MemoryBudget unlimited() {
@@ -43,19 +43,17 @@ public final class MemoryBudget {
     }
 
     /** The budget {@code --max-buffered-mib} asks for. */
-    public static MemoryBudget from(ServerOptions options, Log log) {
+    public static MemoryBudget from(ServerOptions options) {
         int mebibytes = options.intValue("--max-buffered-mib");
-        return new MemoryBudget(mebibytes == 0 ? defaultLimit() : mebibytes * 1024L * 1024, log);
+        return new MemoryBudget(mebibytes == 0 ? defaultLimit() : mebibytes * 1024L * 1024);
     }
 
     private final long limit;
-    private final Log log;
     private final AtomicLong used = new AtomicLong();
     private final Set<Account> accounts = ConcurrentHashMap.newKeySet();
 
-    public MemoryBudget(long limit, Log log) {
+    public MemoryBudget(long limit) {
         this.limit = limit;
-        this.log = log;
     }
 
     public long limit() {
@@ -78,17 +76,17 @@ public final class MemoryBudget {
     private void overdrawn(Account grower) {
         Account largest = grower;
         for (Account account : accounts) {
-            if (!account.overBudget && account.held > largest.held) {
+            if (account.overBudget && account.held > 0) {
+                return; // one is on its way out already: what it frees brings the sum back down
+            }
+            if (account.held > largest.held) {
                 largest = account;
             }
         }
-        if (largest.overBudget) {
-            return; // already on its way out: what it frees brings the sum back down
-        }
+        largest.reason = "holds " + largest.held / 1024 + " KiB, the most of any client, while all together hold "
+                + used.get() / 1024 + " KiB, over --max-buffered-mib " + limit / (1024 * 1024);
         largest.overBudget = true;
-        log.warn(largest.client, "holds " + largest.held / 1024 + " KiB, the most of any client, and all clients together hold "
-                + used.get() / 1024 + " KiB, over --max-buffered " + limit / 1024 + " KiB: closing it");
-        if (largest != grower) {
+        if (largest != grower) { // the grower hears of it from its own framer; another client must be woken
             largest.wake.run();
         }
     }
@@ -99,6 +97,7 @@ public final class MemoryBudget {
         private final Runnable wake;
         private volatile long held;
         private volatile boolean overBudget;
+        private volatile String reason;
 
         private Account(SocketAddress client, Runnable wake) {
             this.client = client;
@@ -119,6 +118,11 @@ public final class MemoryBudget {
         /** True once the budget chose this client to close. */
         public boolean overBudget() {
             return overBudget;
+        }
+
+        /** Why the budget chose it, in numbers, for the log line that names it. */
+        public String reason() {
+            return reason;
         }
 
         public long held() {

@@ -106,7 +106,7 @@ class EchoSessionTest {
 
     @Test
     void overTheBudgetTheClientHoldingTheMostIsClosedWithItsOwnReply() throws IOException {
-        var budget = new MemoryBudget(3000, log.log());
+        var budget = new MemoryBudget(3000);
         var woken = new java.util.concurrent.atomic.AtomicBoolean();
         var small = new EchoSession(new InetSocketAddress("127.0.0.1", 1), 100_000, log.log(), EchoSession.LineHook.NONE,
                 budget.open(new InetSocketAddress("127.0.0.1", 1), () -> { }));
@@ -121,7 +121,7 @@ class EchoSessionTest {
         assertEquals(new String(Protocol.overBudgetReply(), StandardCharsets.US_ASCII),
                 StandardCharsets.US_ASCII.decode(large.unsent()).toString());
         assertEquals(0, large.unfinishedLineBytes(), "its unfinished line is dropped");
-        assertTrue(log.contains("over --max-buffered"), log.lines().toString());
+        assertTrue(log.contains("over --max-buffered-mib"), log.lines().toString());
         large.release();
         small.release();
         assertEquals(0, budget.used());

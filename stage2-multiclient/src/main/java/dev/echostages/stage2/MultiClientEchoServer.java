@@ -74,7 +74,7 @@ public final class MultiClientEchoServer implements EchoServer {
     public MultiClientEchoServer(ServerOptions options, Log log) throws IOException {
         this.log = log;
         this.maxLine = options.maxLine();
-        this.budget = MemoryBudget.from(options, log);
+        this.budget = MemoryBudget.from(options);
         listener = new ServerSocket();
         // A restarted server can bind at once even while old connections sit in TIME_WAIT.
         listener.setReuseAddress(true);

@@ -105,7 +105,7 @@ public final class BusyLoopEchoServer implements EchoServer {
     public BusyLoopEchoServer(ServerOptions options, Log log) throws IOException {
         this.log = log;
         this.maxLine = options.maxLine();
-        this.budget = MemoryBudget.from(options, log);
+        this.budget = MemoryBudget.from(options);
         this.stats = options.flag("--stats") && !log.quiet();
         this.statsIntervalNanos = options.intValue("--stats-interval") * 1_000_000_000L;
         listener = ServerSocketChannel.open();

@@ -120,7 +120,7 @@ public final class SelectorEchoServer implements EchoServer {
     public SelectorEchoServer(ServerOptions options, Log log) throws IOException {
         this.log = log;
         this.maxLine = options.maxLine();
-        this.budget = MemoryBudget.from(options, log);
+        this.budget = MemoryBudget.from(options);
         this.idleTicks = options.flag("--idle-ticks");
         selector = Selector.open();
         listener = ServerSocketChannel.open();

@@ -52,7 +52,7 @@ public final class ChannelsEchoServer implements EchoServer {
     public ChannelsEchoServer(ServerOptions options, Log log) throws IOException {
         this.log = log;
         this.maxLine = options.maxLine();
-        this.budget = MemoryBudget.from(options, log);
+        this.budget = MemoryBudget.from(options);
         DebugMode debug = DebugMode.from(options, log);
         this.lineHook = Boom.hook(debug);
         this.handler = DebugMode.timed(debug, ChannelsConnection::onRead, ChannelsConnection::address);

@@ -15,6 +15,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -52,7 +54,7 @@ public final class VirtualThreadEchoServer implements EchoServer {
     public VirtualThreadEchoServer(ServerOptions options, Log log) throws IOException {
         this.log = log;
         this.maxLine = options.maxLine();
-        this.budget = MemoryBudget.from(options, log);
+        this.budget = MemoryBudget.from(options);
         DebugMode debug = DebugMode.from(options, log);
         this.lineHook = Boom.hook(debug);
         this.handler = DebugMode.timed(debug, Conversation::handle, Conversation::address);
@@ -170,21 +172,26 @@ public final class VirtualThreadEchoServer implements EchoServer {
                     log.error(address, "handler failed, closing this client after the echo it is owed", handlerFailed);
                     session.closeAfterOwed("closed after a handler failure");
                 }
-                if (session.hasUnsent()) {
-                    // Parks while the client's window is full, and meanwhile we do not read: the
-                    // contract's output bound, from blocking, for free.
-                    ByteBuffer echo = session.unsent();
-                    out.write(echo.array(), echo.arrayOffset() + echo.position(), echo.remaining());
-                    session.sent(echo.remaining());
-                }
-                clients.afterRead(session); // a stop that began during the write
-                if (session.wantsFin()) {
-                    socket.shutdownOutput(); // see LingeringClose: FIN, then drain, then close
-                    session.finSent();
-                }
+                flush();
                 buffer.adapt(count);
             } finally {
                 lock.unlock();
+            }
+        }
+
+        /** The echo owed, in one write; FIN once a closing client is owed nothing. Under the lock. */
+        private void flush() throws IOException {
+            if (session.hasUnsent()) {
+                // Parks while the client's window is full, and meanwhile we do not read: the
+                // contract's output bound, from blocking, for free.
+                ByteBuffer echo = session.unsent();
+                out.write(echo.array(), echo.arrayOffset() + echo.position(), echo.remaining());
+                session.sent(echo.remaining());
+            }
+            clients.afterRead(session); // a stop that began during the write
+            if (session.wantsFin()) {
+                socket.shutdownOutput(); // see LingeringClose: FIN, then drain, then close
+                session.finSent();
             }
         }
 
@@ -223,15 +230,25 @@ public final class VirtualThreadEchoServer implements EchoServer {
             LingeringClose.inBackground(socket, reply, log);
         }
 
-        /** The budget picked this client: if its thread waits in {@code read()}, drop its line now. */
+        /**
+         * The budget picked this client while its thread may wait in {@code read()}: a thread of
+         * its own (holding no other client's lock) drops its line, sends the reply and FIN, and
+         * closes it at the lingering close's deadline if the client has not closed by then.
+         */
         private void overBudget() {
-            if (lock.tryLock()) {
+            Thread.ofVirtual().start(() -> {
+                lock.lock();
                 try {
                     session.closeIfOverBudget();
+                    flush();
+                } catch (IOException gone) {
+                    closeNow("connection lost while closing: " + gone.getMessage());
                 } finally {
                     lock.unlock();
                 }
-            }
+                CompletableFuture.delayedExecutor(LingeringClose.MAX_MILLIS, TimeUnit.MILLISECONDS)
+                        .execute(() -> closeNow(session.outcome()));
+            });
         }
 
         @Override
