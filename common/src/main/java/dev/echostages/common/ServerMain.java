@@ -53,7 +53,7 @@ public final class ServerMain {
         try {
             server = factory.open(options, log);
         } catch (UnknownHostException badHost) {
-            System.err.println("unknown host '" + options.host() + "': --host takes a name or address of this machine,"
+            System.err.println("unknown host " + CommandLine.quote(options.host()) + ": --host takes a name or address of this machine,"
                     + " such as 127.0.0.1 (this machine only) or 0.0.0.0 (every network)");
             commandLine.printUsage(System.err);
             System.exit(2);

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.echostages.common.testing.PosixSignals;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -72,6 +74,18 @@ class ServerMainTest {
         PosixSignals.assume();
         try (ServerProcess server = ServerProcess.java(CrashingServer.class.getName()).start()) {
             assertEquals(0, server.stop(), server.transcript());
+        }
+    }
+
+    @Test
+    void everyStrictOptionErrorExitsTwoWithOneShortReason() throws Exception {
+        for (String[] args : new String[][] {{"--crash=yes"}, {"--port", "\u0660"}, {""}, {"--" + "x".repeat(10_000)}}) {
+            Process process = new ProcessBuilder(ServerProcess.javaCommand(CrashingServer.class.getName(), List.of(args)))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            String firstLine = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).lines().findFirst().orElse("");
+            assertTrue(process.waitFor(20, TimeUnit.SECONDS), "still running after " + List.of(args));
+            assertEquals(2, process.exitValue(), firstLine);
+            assertTrue(firstLine.startsWith("crashing: ") && firstLine.length() < 140, firstLine);
         }
     }
 }
