@@ -10,7 +10,8 @@ import java.util.function.Consumer;
 
 /**
  * The server log, written for a class watching a projector: one event per line, a timestamp, and
- * the client's address in every line that concerns a client.
+ * the client's address in every line that concerns a client, printed as one types it
+ * ({@link Addresses}: {@code 127.0.0.1:53422}, not the JDK's {@code /127.0.0.1:53422}).
  *
  * <p>Three levels, chosen by who needs to see them:
  * <ul>
@@ -70,7 +71,7 @@ public final class Log {
 
     public void event(SocketAddress client, String message) {
         if (!quiet) {
-            out.accept(stamp(client + " " + message));
+            out.accept(stamp(Addresses.of(client) + " " + message));
         }
     }
 
@@ -79,11 +80,11 @@ public final class Log {
     }
 
     public void warn(SocketAddress client, String message) {
-        warn(client + " " + message);
+        warn(Addresses.of(client) + " " + message);
     }
 
     public void error(SocketAddress client, String message, Throwable cause) {
-        var text = new StringBuilder(stamp("ERROR " + client + " " + message));
+        var text = new StringBuilder(stamp("ERROR " + Addresses.of(client) + " " + message));
         if (cause != null) {
             var trace = new StringWriter();
             cause.printStackTrace(new PrintWriter(trace));

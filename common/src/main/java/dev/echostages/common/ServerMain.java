@@ -1,6 +1,7 @@
 package dev.echostages.common;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.CountDownLatch;
@@ -46,6 +47,24 @@ public final class ServerMain {
         return "";
     }
 
+    /**
+     * The bound address as the Listening line shows it. A channel bound to {@code 0.0.0.0} reports
+     * the IPv6 wildcard {@code ::} on a dual-stack system, while a {@code ServerSocket} reports
+     * {@code 0.0.0.0}; the wildcard is shown in the family that was asked for, so that every stage
+     * says the same for {@code --host 0.0.0.0}.
+     */
+    private static InetSocketAddress printable(InetSocketAddress bound, ServerOptions options) {
+        if (!bound.getAddress().isAnyLocalAddress()) {
+            return bound;
+        }
+        try {
+            InetAddress requested = options.bindAddress().getAddress();
+            return requested.isAnyLocalAddress() ? new InetSocketAddress(requested, bound.getPort()) : bound;
+        } catch (UnknownHostException resolvedBeforeButNotNow) {
+            return bound; // the server is bound already: its own report is still true
+        }
+    }
+
     public static void run(String[] args, CommandLine commandLine, EchoServer.Factory factory) {
         ServerOptions options = commandLine.parseOrExit(args);
         Log log = Log.console(options.quiet());
@@ -67,7 +86,7 @@ public final class ServerMain {
             return;
         }
 
-        InetSocketAddress bound = server.localAddress();
+        InetSocketAddress bound = printable(server.localAddress(), options);
         CountDownLatch served = new CountDownLatch(1);
         // Set when serve() ended by a failure. The JVM runs this hook on every way out, a crash's
         // System.exit(CRASHED) included, and a hook that then said "status 0" would hide the crash from
@@ -105,10 +124,10 @@ public final class ServerMain {
         Runtime.getRuntime().addShutdownHook(hook);
 
         // The first line on stdout, always: tests, the demo and the benchmarks wait for it.
-        System.out.println("Listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort());
+        System.out.println("Listening on " + Addresses.of(bound));
         System.out.flush();
         if (!bound.getAddress().isLoopbackAddress()) {
-            log.warn("bound to " + bound.getAddress().getHostAddress()
+            log.warn("bound to " + Addresses.host(bound.getAddress())
                     + ": anyone who can reach this machine on the network can connect");
         }
 

@@ -25,10 +25,15 @@ class ServerMainTest {
      */
     public static final class CrashingServer implements EchoServer {
         private final boolean crash;
+        private final InetSocketAddress localAddress;
         private final CountDownLatch stopped = new CountDownLatch(1);
 
-        CrashingServer(ServerOptions options) {
+        CrashingServer(ServerOptions options) throws IOException {
             this.crash = options.flag("--crash");
+            // What a channel bound to the wildcard reports on a dual-stack system: the IPv6 one.
+            InetSocketAddress requested = options.bindAddress();
+            this.localAddress = requested.getAddress().isAnyLocalAddress() ? new InetSocketAddress("::", 4321)
+                    : new InetSocketAddress(requested.getAddress(), 4321);
         }
 
         public static void main(String[] args) {
@@ -38,7 +43,7 @@ class ServerMainTest {
 
         @Override
         public InetSocketAddress localAddress() {
-            return new InetSocketAddress("127.0.0.1", 4321);
+            return localAddress;
         }
 
         @Override
@@ -87,5 +92,20 @@ class ServerMainTest {
             assertEquals(2, process.exitValue(), firstLine);
             assertTrue(firstLine.startsWith("crashing: ") && firstLine.length() < 140, firstLine);
         }
+    }
+
+    private static String listeningLine(String... args) throws Exception {
+        try (ServerProcess server = ServerProcess.java(CrashingServer.class.getName(), args).start()) {
+            return server.transcript().lines().filter(line -> line.startsWith("Listening on")).findFirst().orElseThrow();
+        }
+    }
+
+    @Test
+    void theListeningLineCanBePastedIntoNc() throws Exception {
+        assertEquals("Listening on 127.0.0.1:4321", listeningLine());
+        assertEquals("Listening on [::1]:4321", listeningLine("--host", "::1"));
+        // Every stage words the wildcard as it was asked for, whichever family its socket reports.
+        assertEquals("Listening on 0.0.0.0:4321", listeningLine("--host", "0.0.0.0"));
+        assertEquals("Listening on [::]:4321", listeningLine("--host", "::"));
     }
 }

@@ -1,5 +1,6 @@
 package dev.echostages.stage5;
 
+import dev.echostages.common.Addresses;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -119,7 +120,7 @@ abstract class AsyncServerLessons {
                     assertTrue(victim.closedByServerWithin(Duration.ofSeconds(5)), "the failing client was not closed");
 
                     // The server's view of this client's address is the client's local address.
-                    String address = victim.socket().getLocalSocketAddress().toString();
+                    String address = Addresses.of(victim.socket().getLocalSocketAddress());
                     String error = server.log().await(
                             line -> line.contains("ERROR") && line.contains(address) && line.contains("boom"),
                             Duration.ofSeconds(5));
