@@ -101,6 +101,14 @@ class ServerMainTest {
     }
 
     @Test
+    void thePidFollowsTheListeningLineOnALineOfItsOwn() throws Exception {
+        try (ServerProcess server = ServerProcess.java(CrashingServer.class.getName()).start()) {
+            server.awaitLine("PID ", Duration.ofSeconds(10));
+            assertEquals(List.of("Listening on 127.0.0.1:4321", "PID " + server.pid()), server.stdout().subList(0, 2));
+        }
+    }
+
+    @Test
     void theListeningLineCanBePastedIntoNc() throws Exception {
         assertEquals("Listening on 127.0.0.1:4321", listeningLine());
         assertEquals("Listening on [::1]:4321", listeningLine("--host", "::1"));
