@@ -25,7 +25,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -164,10 +163,23 @@ class AsyncEchoReadmeTest {
 
     private static final Pattern LINE_NUMBER = Pattern.compile(":\\d+\\)$");
 
-    /** A stack trace as the README quotes it: the server's short trace, without line numbers (they move with every edit). */
+    /** A stack trace as the README quotes it: the exception, its first frame without a line number, "...". */
     private static String shortTraces(String log) {
-        return log.lines().map(line -> line.startsWith("\tat ") ? LINE_NUMBER.matcher(line).replaceAll(")") : line)
-                .collect(Collectors.joining("\n"));
+        List<String> shown = new ArrayList<>();
+        boolean inTrace = false;
+        for (String line : log.lines().toList()) {
+            if (line.startsWith("\tat ")) {
+                if (!inTrace) {
+                    shown.add(LINE_NUMBER.matcher(line).replaceAll(")"));
+                    shown.add("\t...");
+                    inTrace = true;
+                }
+                continue;
+            }
+            inTrace = false;
+            shown.add(line);
+        }
+        return String.join("\n", shown);
     }
 
     // ---------------------------------------------------------------- the same on --server channels

@@ -90,7 +90,7 @@ public final class ReadmeTranscripts {
     private static final Pattern CLOCK_TIME = Pattern.compile("\\b\\d{2}:\\d{2}:\\d{2}\\.\\d{3}\\b");
     private static final Pattern ADDRESS_PORT = Pattern.compile("\\b(\\d{1,3}(?:\\.\\d{1,3}){3}|localhost):\\d{1,5}\\b");
     private static final Pattern DURATION = Pattern.compile("\\s*(?<![\\w.])[+-]?\\d+(?:\\.\\d+)?\\s?(?:ms|µs|us|ns|s)\\b");
-    private static final Pattern PROCESS_ID = Pattern.compile("^PID \\d+$");
+    private static final Pattern PROCESS_ID = Pattern.compile("\\bPID \\d+\\b");
     private static final Pattern CORE_SHARE = Pattern.compile("\\b\\d+% of a core");
     private static final Pattern STAMP_AT_START = Pattern.compile(
             "^\\s*(?:(\\d{2}):(\\d{2}):(\\d{2})\\.(\\d{3})|([+-]\\d+\\.\\d+)s)\\b");
