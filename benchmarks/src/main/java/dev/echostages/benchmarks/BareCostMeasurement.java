@@ -44,9 +44,29 @@ public final class BareCostMeasurement {
     private BareCostMeasurement() {
     }
 
-    /** Measures the pairs whose stage server is among {@code servers}, writes them to the results folder. */
+    /**
+     * Measures the pairs whose stage server is among {@code servers}, writes them to the results
+     * folder. The client runs on a thread of its own, because placing it pins the thread it runs on.
+     */
     public static BareCost run(Settings settings, List<String> servers, Path resultsDir, PrintStream progress)
             throws IOException {
+        List<BareCost> measured = new ArrayList<>();
+        Thread client = Thread.ofPlatform().name("bare-cost-client").start(() -> measured.add(measureAll(settings, servers,
+                progress)));
+        try {
+            client.join();
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while measuring", interrupted);
+        }
+        if (measured.isEmpty()) {
+            throw new IOException("the bare-cost measurement failed: see its stack trace above");
+        }
+        RunFolder.writeJson(resultsDir, RunFolder.BARE_COST_FILE, measured.getFirst());
+        return measured.getFirst();
+    }
+
+    private static BareCost measureAll(Settings settings, List<String> servers, PrintStream progress) {
         String placement = Portability.whyNoTaskset().isEmpty() ? "split" : "unpinned";
         List<BareCost.Pair> pairs = new ArrayList<>();
         for (int lineBytes : settings.lineBytes()) {
@@ -56,9 +76,7 @@ public final class BareCostMeasurement {
                 }
             }
         }
-        BareCost cost = new BareCost(settings.warmupSeconds(), settings.windowSeconds(), settings.clients(), pairs);
-        RunFolder.writeJson(resultsDir, RunFolder.BARE_COST_FILE, cost);
-        return cost;
+        return new BareCost(settings.warmupSeconds(), settings.windowSeconds(), settings.clients(), pairs);
     }
 
     private static BareCost.Pair measure(String stage, String bare, int lineBytes, String placement, Settings settings,

@@ -291,6 +291,8 @@ public final class BenchmarkMain {
     public static List<String> runAndReport(List<Plan> plans, List<String> builtIn, Settings settings, String modeName,
             Path resultsDir, Path reportDir, List<ExternalServer> externals) throws RunnerException, IOException {
         long started = System.nanoTime();
+        // Read before anything is pinned: placing a client pins the thread that places it.
+        MachineFacts machine = MachineFacts.ofThisMachine();
         Optional<String> whyNoTaskset = Portability.whyNoTaskset();
         plans = runnableHere(plans, whyNoTaskset.isEmpty());
         System.out.println("# echo-stages benchmarks, " + modeName + " mode");
@@ -356,7 +358,7 @@ public final class BenchmarkMain {
                 cpuSource, outside, everyRun.stream().flatMap(plan -> plan.trialList().stream()).toList(), failed,
                 modeName.equals("full") ? FULL_CUTS : null, duration);
         RunFolder.writeJson(resultsDir, RunFolder.NOTES_FILE, notes);
-        RunFolder.writeJson(resultsDir, RunFolder.MACHINE_FILE, MachineFacts.ofThisMachine());
+        RunFolder.writeJson(resultsDir, RunFolder.MACHINE_FILE, machine);
 
         ReportGenerator report = modeName.equals("full") ? report(resultsDir, reportDir) : new ReportGenerator(resultsDir, reportDir);
         if (!modeName.equals("full")) {

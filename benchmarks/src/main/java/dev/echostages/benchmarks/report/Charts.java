@@ -43,6 +43,7 @@ final class Charts {
 
     private final Path dir;
     private final List<String> servers;
+    private final List<String> written = new ArrayList<>();
 
     /** {@code dir} null: nothing is drawn. {@code servers}: every server of the run, which fixes its colour. */
     Charts(Path dir, List<String> servers) {
@@ -155,5 +156,20 @@ final class Charts {
         }
         Files.createDirectories(dir);
         BitmapEncoder.saveBitmap(chart, dir.resolve(file).toString(), BitmapFormat.PNG);
+        written.add(file);
+    }
+
+    /** Deletes the charts of an earlier run that this one did not draw, so none outlives its numbers. */
+    void deleteOthers() throws IOException {
+        if (dir == null || !Files.isDirectory(dir)) {
+            return;
+        }
+        try (var files = Files.list(dir)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".png")).toList()) {
+                if (!written.contains(file.getFileName().toString())) {
+                    Files.delete(file);
+                }
+            }
+        }
     }
 }

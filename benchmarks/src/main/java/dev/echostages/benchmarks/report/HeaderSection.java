@@ -1,5 +1,7 @@
 package dev.echostages.benchmarks.report;
 
+import static dev.echostages.benchmarks.report.Md.number;
+
 import dev.echostages.benchmarks.harness.Placement;
 import dev.echostages.benchmarks.harness.ServerCpuProfiler;
 import dev.echostages.benchmarks.harness.ServerKind;
@@ -41,7 +43,7 @@ final class HeaderSection {
             md.line("| kernel | " + machine.kernel() + " |");
             md.line("| OS | " + machine.os() + " |");
             md.line("| JDK | " + machine.jdk() + " |");
-            md.line("| run finished | " + machine.date() + " |");
+            md.line("| run started | " + machine.date() + " |");
         }
         md.line("| mode | " + (notes == null ? "?" : "`" + notes.mode() + "`" + (notes.duration() == null ? ""
                 : ", took " + notes.duration())) + " |");
@@ -87,17 +89,19 @@ final class HeaderSection {
                 relative.add(new double[] {row.primary().error() / row.primary().score()});
             }
         }
+        String warmUp = data.comparable() ? "" : String.format(Locale.ROOT, "**No comparison between servers is supported "
+                + "by this run:** each trial warmed up for %s s, less than the 3 s the servers' JITs need here, so it shows "
+                + "that every benchmark works, not how the servers compare. ", number(data.run().notes().warmupSeconds()));
         if (relative.isEmpty()) {
-            return "**No error bars in this run:** each trial had a single measured iteration, so nothing here says how "
-                    + "far a number would move on a rerun" + (data.comparable() ? "." : ", and the warm-up was too short "
-                    + "for the servers' JITs to settle: this run shows that every benchmark works, not how the servers compare.");
+            return warmUp + "**No error bars in this run:** each trial had a single measured iteration, so nothing here "
+                    + "says how far a number would move on a rerun.";
         }
         List<Double> sorted = relative.stream().map(r -> r[0]).sorted(Comparator.naturalOrder()).toList();
         double median = sorted.get(sorted.size() / 2);
         double p90 = sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * 0.9) - 1));
-        return String.format(Locale.ROOT, "**How noisy this run is, from its own error bars** (JMH's 99.9%% confidence "
-                + "half-width over one fork's measured iterations, relative to the score, over %d scores): median ±%.0f%%, "
-                + "one in ten wider than ±%.0f%%. A difference between two servers smaller than their error bars is not a "
+        return warmUp + String.format(Locale.ROOT, "**How noisy this run is, from its own error bars** (JMH's 99.9%% "
+                + "confidence half-width, relative to the score, over the %d scores that have one): median ±%.0f%%, one "
+                + "in ten wider than ±%.0f%%. A difference between two servers smaller than their error bars is not a "
                 + "finding; compare servers within this run rather than with other machines.", sorted.size(), median * 100,
                 p90 * 100);
     }

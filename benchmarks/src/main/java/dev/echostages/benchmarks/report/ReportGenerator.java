@@ -49,8 +49,9 @@ public final class ReportGenerator {
     public void write() throws IOException {
         // XChart draws with AWT; headless mode needs no display (CI, ssh).
         System.setProperty("java.awt.headless", "true");
-        String markdown = render(new Charts(outputDir.resolve(CHART_DIR), data.servers()));
-        Files.writeString(outputDir.resolve(REPORT_FILE), markdown);
+        Charts charts = new Charts(outputDir.resolve(CHART_DIR), data.servers());
+        Files.writeString(outputDir.resolve(REPORT_FILE), render(charts));
+        charts.deleteOthers();
     }
 
     /** The README block {@code name} ({@link ReadmeNumbers#SUMMARY}, {@link ReadmeNumbers#MEMORY}) from this run. */
