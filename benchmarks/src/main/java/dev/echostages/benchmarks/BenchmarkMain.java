@@ -269,13 +269,16 @@ public final class BenchmarkMain {
     }
 
     private static void usage(PrintStream out) {
-        List<Plan> full = fullPlans(ServerKind.ALL_IDS_LIST);
+        List<String> withAsyncio = new ArrayList<>(ServerKind.ALL_IDS_LIST);
+        withAsyncio.add("asyncio"); // the full run adds it when python3 is present
+        List<Plan> full = fullPlans(withAsyncio);
         out.println("usage: benchmarks quick [DIR] | full | smoke [DIR] | memory [DIR] | report [RESULTS [DIR]]");
         out.println("                  [--servers id,id,...] [--external NAME=COMMAND]...");
         out.println("  quick   every benchmark once with tiny settings (" + estimate(quickPlans(ServerKind.ALL_IDS_LIST), QUICK, 6) + ")");
         out.println("  full    the real run (" + estimate(full, FULL, 7) + ", with asyncio);\n"
                 + "          writes benchmarks/results/, benchmarks/REPORT.md, benchmarks/report/*.png and the READMEs' numbers");
-        out.println("  smoke   the full grid with quick settings (" + estimate(full, SMOKE, 6) + "): checks every combination runs");
+        out.println("  smoke   the full grid with quick settings (" + estimate(fullPlans(ServerKind.ALL_IDS_LIST), SMOKE, 6)
+                + "): checks every combination runs");
         out.println("  memory  RSS, threads and live heap with 0, 1,000 and 10,000 idle connections");
         out.println("  report  rewrites REPORT.md and report/*.png from a results folder (default: " + COMMITTED_RESULTS + ")");
         out.println("servers: " + ServerKind.ALL_IDS);

@@ -26,7 +26,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * colour and one marker in every chart (its place in {@link ServerKind}, outside servers after),
  * chosen far apart so that no two lines are told apart by hue alone. A line that stops before the
  * last category ends in a cross: no result beyond that point. Log axes are labelled at decades
- * only, so their labels cannot pile up.
+ * and run from one decade to another, so their labels cannot pile up and there are always two.
  */
 final class Charts {
     /** One series: a name (a server id, or any other name) and a value (or null) with its error, per category. */
@@ -88,9 +88,17 @@ final class Charts {
         chart.getStyler().setLegendPosition(LegendPosition.OutsideE);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setYAxisLogarithmic(logY);
-        // Decades only: XChart labels every value between two decades too, and they print on top of each other.
-        chart.getStyler().setYAxisLogarithmicDecadeOnly(true);
         chart.getStyler().setYAxisDecimalPattern("#,##0.###");
+        // Labels at decades only: XChart's in-between labels (2, 3 ... 9 × 10^n) print on top of
+        // each other. The axis then runs from decade to decade, so it always carries two labels.
+        chart.getStyler().setYAxisLogarithmicDecadeOnly(true);
+        if (logY) {
+            List<Double> all = series.stream().flatMap(one -> one.values().stream()).filter(v -> v != null && v > 0).toList();
+            if (!all.isEmpty()) {
+                chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(all.stream().min(Double::compare).get()))));
+                chart.getStyler().setYAxisMax(Math.pow(10, Math.ceil(Math.log10(all.stream().max(Double::compare).get()))));
+            }
+        }
         chart.getStyler().setErrorBarsColorSeriesColor(true);
         chart.getStyler().setMarkerSize(9);
         chart.getStyler().setXAxisLabelRotation(style == CategorySeriesRenderStyle.Bar ? 20 : 0);

@@ -61,16 +61,23 @@ public final class ReadmeNumbers {
         return true;
     }
 
+    /** The root README's summary; from a run too short to compare servers, only what needs no comparison. */
     static String summary(ReportData data, Findings findings) {
         List<String> lines = new ArrayList<>();
-        if (!data.comparable()) {
-            lines.add("_These numbers come from a quick run, whose warm-up is too short to compare servers: they show "
-                    + "that every benchmark works, not how the servers compare._");
+        boolean comparable = data.comparable();
+        if (!comparable) {
+            lines.add("_These numbers come from a quick run, whose warm-up is too short to compare servers' code: "
+                    + "only what needs no such comparison is quoted here._");
             lines.add("");
         }
         findings.about("idle").forEach(f -> lines.add("- **Idle:** " + f.text()));
-        data.run().jmh().placements(ReportData.ROUND_TRIP).forEach(placement -> findings.about("roundtrip:" + placement).stream()
-                .filter(f -> f.verdict() == Finding.Verdict.NONE).forEach(f -> lines.add("- " + f.text())));
+        data.run().jmh().placements(ReportData.ROUND_TRIP).forEach(placement -> findings.about("roundtrip:" + placement)
+                .stream().filter(f -> f.verdict() == Finding.Verdict.NONE && (comparable || !f.comparison()))
+                .forEach(f -> lines.add("- " + f.text())));
+        findings.about("memory").forEach(f -> lines.add("- " + f.text()));
+        if (!comparable) {
+            return String.join("\n", lines) + "\n";
+        }
         List<Finding> netty = findings.all().stream().filter(f -> f.verdict() != Finding.Verdict.NONE
                 && f.text().contains("Netty")).toList();
         if (!netty.isEmpty()) {
