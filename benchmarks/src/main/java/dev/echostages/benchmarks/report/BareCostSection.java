@@ -13,15 +13,16 @@ import java.util.Map;
 final class BareCostSection {
     /** What each comparison shows, said once per pair of servers. */
     private static final Map<String, String> WHAT_IT_SHOWS = Map.of(
-            "selector", "Stage 4 against a bare `select()` loop: both wake on readiness and read once per ready key; "
-                    + "what stage 4 adds is its session (line framing with a length limit, an outbox with a high and "
-                    + "low mark, the close that drains the client first) and the stop and back-off rules.",
-            "virtual", "Stage 5's virtual-thread server against a bare thread-per-client loop on virtual threads: the "
-                    + "same blocking `read`/`write` calls; the difference is the client registry, the stop protocol "
-                    + "and the memory budget shared by all clients.",
-            "nio2", "Stage 5's channels server against bare NIO.2 completion handlers: the same `read`/`write` with a "
-                    + "handler called on completion; the difference is the fairness budget (a client that always has "
-                    + "data is handed back to the pool after a while), the session and the stop protocol.");
+            "selector", "Stage 4 against a bare `select()` loop: the same readiness model, a read per ready key and "
+                    + "the lines written back at once; the ratio is the price of what the echo contract asks beyond "
+                    + "echoing (a line limit, an output bound, a close that drains the client, the stop and "
+                    + "back-off rules) and of how stage 4 codes it.",
+            "virtual", "Stage 5's virtual-thread server against a bare virtual thread per client: the same blocking "
+                    + "`read` and `write` on virtual threads; the ratio is the price of the contract's limits, "
+                    + "fairness and stop rules as stage 5 codes them.",
+            "nio2", "Stage 5's channels server against bare NIO.2 completion handlers: the same read completing into "
+                    + "a write completing into the next read; the ratio is the price of the contract's limits, "
+                    + "fairness and stop rules as stage 5 codes them.");
 
     private BareCostSection() {
     }
