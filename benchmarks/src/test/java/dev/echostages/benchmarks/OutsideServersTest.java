@@ -75,13 +75,15 @@ class OutsideServersTest {
     }
 
     @Test
-    void outsideServersThatNeverListenOrEchoWronglyAreLeftOutWithTheReasonAndTheRunCarriesOn() throws Exception {
+    void outsideServersThatAreMissingNeverListenOrEchoWronglyAreLeftOutWithTheReasonAndTheRunCarriesOn() throws Exception {
         Path out = RepoRoot.find().resolve("benchmarks/target/test-outside-failing");
         System.setProperty(ServerFixture.STARTUP_TIMEOUT_PROPERTY, "3");
         String helpers = "dev.echostages.benchmarks.harness.MisbehavingServers$";
         List<ExternalServer> outside = List.of(
                 ExternalServer.parse("silent=" + javaCommand(helpers + "NeverListens", "{port}")),
-                ExternalServer.parse("shouty=" + javaCommand(helpers + "WrongEcho", "{port}")));
+                ExternalServer.parse("shouty=" + javaCommand(helpers + "WrongEcho", "{port}")),
+                // As the full run's asyncio row on a machine without python3:
+                ExternalServer.parse("absent=no-such-program-of-echo-stages --port {port}"));
 
         BenchmarkMain.runAndReport(roundTripAtNoIdleConnections(List.of("selector")), List.of("selector"), TINY, "test",
                 out, out, outside);
@@ -89,7 +91,7 @@ class OutsideServersTest {
         String results = Files.readString(out.resolve("jmh-result.json"));
         assertTrue(results.contains("\"selector\""), "the run carried on with the selector");
         RunNotes notes = RunFolder.readJson(out, RunFolder.NOTES_FILE, RunNotes.class);
-        assertEquals(2, notes.outsideServers().size());
+        assertEquals(3, notes.outsideServers().size());
         String silent = notes.outsideServers().get(0).failure();
         String shouty = notes.outsideServers().get(1).failure();
         assertNotNull(silent);
@@ -99,6 +101,8 @@ class OutsideServersTest {
         String report = Files.readString(out.resolve(ReportGenerator.REPORT_FILE));
         assertTrue(report.contains("**Outside server `silent` could not be measured:** silent did not accept"), report);
         assertTrue(report.contains("**Outside server `shouty` could not be measured:**"), report);
+        assertTrue(report.contains("**Outside server `absent` could not be measured:** no-such-program-of-echo-stages is not "
+                + "on PATH, so absent was not run"), report);
         assertTrue(report.contains("| stage 4 selector |"), report);
     }
 

@@ -68,7 +68,7 @@ class PortableRunTest {
         }
 
         String report = Files.readString(out.resolve(ReportGenerator.REPORT_FILE));
-        assertTrue(report.contains("Only `unpinned`, because the portable paths are forced"), report);
+        assertTrue(report.contains("Placements measured: only `unpinned`, because the portable paths are forced"), report);
         assertTrue(report.contains("read from ProcessHandle.info().totalCpuDuration()"), report);
         assertTrue(report.contains("## 2. What an idle connection costs"), report);
     }
