@@ -2,6 +2,7 @@ package dev.echostages.benchmarks.reference;
 
 import dev.echostages.common.CommandLine;
 import dev.echostages.common.EchoServer;
+import dev.echostages.common.LingeringClose;
 import dev.echostages.common.Log;
 import dev.echostages.common.Protocol;
 import dev.echostages.common.ServerMain;
@@ -24,6 +25,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -126,6 +128,9 @@ public final class NettyEchoServer implements EchoServer {
 
     /** Writes every line back; flushes once per read batch, the Netty idiom. */
     private final class EchoHandler extends ChannelInboundHandlerAdapter {
+        /** After an overlong line: what the client still sends is read and dropped (the echo contract, rule 13). */
+        private boolean draining;
+
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             log.event(ctx.channel().remoteAddress(), "connected");
@@ -138,6 +143,10 @@ public final class NettyEchoServer implements EchoServer {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object line) {
+            if (draining) {
+                ReferenceCountUtil.release(line);
+                return;
+            }
             ctx.write(line); // the buffer is released by the transport once written
         }
 
@@ -158,7 +167,9 @@ public final class NettyEchoServer implements EchoServer {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-            if (event instanceof ChannelInputShutdownEvent) {
+            if (event instanceof ChannelInputShutdownEvent && draining) {
+                ctx.close(); // the client closed too, after our FIN: close() now sends no reset
+            } else if (event instanceof ChannelInputShutdownEvent) {
                 // The client closed its side; the decoder has passed on the tail already.
                 ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             }
@@ -170,10 +181,13 @@ public final class NettyEchoServer implements EchoServer {
             Channel channel = ctx.channel();
             if (cause instanceof TooLongFrameException) {
                 log.warn(channel.remoteAddress(), "line longer than " + maxLine + " bytes: sending an error and disconnecting");
-                channel.config().setAutoRead(false);
+                // The reply, FIN, then what the client still sends is read and dropped until it
+                // closes or the deadline: a close() with its bytes unread would reset the
+                // connection and destroy the echo on its way (LingeringClose, in common).
+                draining = true;
                 ctx.writeAndFlush(Unpooled.wrappedBuffer(Protocol.lineTooLongReply(maxLine)))
-                        .addListener(written -> ((SocketChannel) channel).shutdownOutput()
-                                .addListener(ChannelFutureListener.CLOSE));
+                        .addListener(written -> ((SocketChannel) channel).shutdownOutput());
+                channel.eventLoop().schedule(() -> channel.close(), LingeringClose.MAX_MILLIS, TimeUnit.MILLISECONDS);
             } else if (cause instanceof IOException lost) {
                 log.event(channel.remoteAddress(), "connection lost: " + lost.getMessage());
                 channel.close();
