@@ -12,7 +12,7 @@ import dev.echostages.benchmarks.report.ReportGenerator;
 import dev.echostages.benchmarks.run.MachineFacts;
 import dev.echostages.benchmarks.run.RunFolder;
 import dev.echostages.benchmarks.run.RunNotes;
-import dev.echostages.common.ServerProcess;
+import dev.echostages.tools.ServerProcess;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -14,7 +14,7 @@ import dev.echostages.benchmarks.report.ReportGenerator;
 import dev.echostages.benchmarks.run.MemoryReadings;
 import dev.echostages.benchmarks.run.RunFolder;
 import dev.echostages.benchmarks.run.RunNotes;
-import dev.echostages.common.ServerProcess;
+import dev.echostages.tools.ServerProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -39,6 +39,16 @@ public final class AcceptBackoff {
         return pauseMillis;
     }
 
+    /** For an acceptor with a thread of its own (stage 5): {@link #failed}, then the pause itself. */
+    public void pause(IOException failure, int clientsConnected) throws IOException {
+        try {
+            Thread.sleep(failed(failure, clientsConnected));
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while backing off after a failed accept", interrupted);
+        }
+    }
+
     /** An accept worked: the next failure starts again from the shortest pause. */
     public void succeeded() {
         pauseMillis = 0;

@@ -1,7 +1,7 @@
 package dev.echostages.stage1;
 
-import dev.echostages.common.testing.EchoContractTest;
-import dev.echostages.common.testing.ServerRecipe;
+import dev.echostages.tools.testing.EchoContractTest;
+import dev.echostages.tools.testing.ServerRecipe;
 
 /** Stage 1 keeps the whole echo contract, one client at a time. */
 class BlockingEchoContractTest extends EchoContractTest {

@@ -1,9 +1,9 @@
 package dev.echostages.stage1;
 
-import dev.echostages.common.ServerProcess;
-import dev.echostages.common.testing.ReadmeTranscripts;
-import dev.echostages.common.testing.RunningServer;
-import dev.echostages.common.testing.TestClient;
+import dev.echostages.tools.ServerProcess;
+import dev.echostages.tools.testing.ReadmeTranscripts;
+import dev.echostages.tools.testing.RunningServer;
+import dev.echostages.tools.testing.TestClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

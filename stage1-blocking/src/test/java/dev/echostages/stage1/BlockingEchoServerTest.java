@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.echostages.common.testing.RunningServer;
-import dev.echostages.common.testing.TestClient;
+import dev.echostages.tools.testing.RunningServer;
+import dev.echostages.tools.testing.TestClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;

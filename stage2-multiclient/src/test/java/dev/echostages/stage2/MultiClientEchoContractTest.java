@@ -1,7 +1,7 @@
 package dev.echostages.stage2;
 
-import dev.echostages.common.testing.EchoContractTest;
-import dev.echostages.common.testing.ServerRecipe;
+import dev.echostages.tools.testing.EchoContractTest;
+import dev.echostages.tools.testing.ServerRecipe;
 
 /** Stage 2 keeps the echo contract, except where its lesson is that it cannot. */
 class MultiClientEchoContractTest extends EchoContractTest {

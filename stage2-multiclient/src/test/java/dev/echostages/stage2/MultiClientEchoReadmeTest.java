@@ -1,10 +1,10 @@
 package dev.echostages.stage2;
 
-import dev.echostages.common.ServerProcess;
-import dev.echostages.common.demo.TwoClientDemo;
-import dev.echostages.common.testing.ReadmeTranscripts;
-import dev.echostages.common.testing.ReadmeTranscripts.Ordering;
-import dev.echostages.common.testing.TestClient;
+import dev.echostages.tools.ServerProcess;
+import dev.echostages.tools.demo.TwoClientDemo;
+import dev.echostages.tools.testing.ReadmeTranscripts;
+import dev.echostages.tools.testing.ReadmeTranscripts.Ordering;
+import dev.echostages.tools.testing.TestClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,16 +1,17 @@
 package dev.echostages.stage2;
 
+import dev.echostages.common.Addresses;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.echostages.common.demo.TwoClientScenario;
-import dev.echostages.common.demo.TwoClientScenario.BServed;
-import dev.echostages.common.demo.TwoClientScenario.Kind;
-import dev.echostages.common.demo.TwoClientScenario.Result;
-import dev.echostages.common.testing.RunningServer;
-import dev.echostages.common.testing.TestClient;
+import dev.echostages.tools.demo.TwoClientScenario;
+import dev.echostages.tools.demo.TwoClientScenario.BServed;
+import dev.echostages.tools.demo.TwoClientScenario.Kind;
+import dev.echostages.tools.demo.TwoClientScenario.Result;
+import dev.echostages.tools.testing.RunningServer;
+import dev.echostages.tools.testing.TestClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -38,7 +39,7 @@ class MultiClientEchoServerTest {
 
     /** The server's name for a client in its log: its address as the server sees it. */
     private static String nameOf(TestClient client) {
-        return client.socket().getLocalSocketAddress().toString();
+        return Addresses.of(client.socket().getLocalSocketAddress());
     }
 
     /** Waits until the server has logged {@code message} about {@code client}. */

@@ -2,12 +2,12 @@ package dev.echostages.stage3;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.echostages.common.ServerProcess;
-import dev.echostages.common.demo.TwoClientDemo;
-import dev.echostages.common.testing.LoggedServer;
-import dev.echostages.common.testing.Measured;
-import dev.echostages.common.testing.ReadmeTranscripts;
-import dev.echostages.common.testing.TestClient;
+import dev.echostages.tools.ServerProcess;
+import dev.echostages.tools.demo.TwoClientDemo;
+import dev.echostages.tools.testing.LoggedServer;
+import dev.echostages.tools.testing.Measured;
+import dev.echostages.tools.testing.ReadmeTranscripts;
+import dev.echostages.tools.testing.TestClient;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;

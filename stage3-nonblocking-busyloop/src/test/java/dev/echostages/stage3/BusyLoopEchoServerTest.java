@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.echostages.common.testing.RunningServer;
-import dev.echostages.common.testing.ThreadCpu;
-import dev.echostages.common.testing.TestClient;
+import dev.echostages.tools.testing.RunningServer;
+import dev.echostages.tools.testing.ThreadCpu;
+import dev.echostages.tools.testing.TestClient;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;

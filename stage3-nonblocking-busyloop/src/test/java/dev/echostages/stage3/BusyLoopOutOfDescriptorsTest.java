@@ -1,6 +1,6 @@
 package dev.echostages.stage3;
 
-import dev.echostages.common.testing.OutOfDescriptorsContract;
+import dev.echostages.tools.testing.OutOfDescriptorsContract;
 
 /** Stage 3 out of file descriptors: the loop skips accept() for each back-off and serves the rest meanwhile. */
 class BusyLoopOutOfDescriptorsTest extends OutOfDescriptorsContract {

@@ -8,6 +8,7 @@ import dev.echostages.common.CpuMeter;
 import dev.echostages.common.EchoServer;
 import dev.echostages.common.EchoSession;
 import dev.echostages.common.Log;
+import dev.echostages.common.MemoryBudget;
 import dev.echostages.common.ServerMain;
 import dev.echostages.common.ServerOptions;
 import java.io.IOException;
@@ -19,7 +20,10 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -41,7 +45,8 @@ import java.util.function.Consumer;
  * like asyncio's debug mode ({@link DebugMode}). Stage 5 keeps the loop but stops writing it by hand.
  *
  * <p>Each client's unfinished line and unsent echo live in its {@link EchoSession}, exactly as in
- * stage 3: the difference between the two stages is only who decides when to read and write.
+ * stage 3, and the steps keep their names: the difference between the two stages is only who
+ * decides when {@code serveClient} runs.
  *
  * <p>Run: {@code ./mvnw -q -pl stage4-selector -am package -DskipTests exec:exec}, then
  * {@code telnet localhost 8000} in a few other terminals.
@@ -49,13 +54,13 @@ import java.util.function.Consumer;
 public final class SelectorEchoServer implements EchoServer {
 
     static CommandLine commandLine() {
-        return new CommandLine("stage4-selector", "Echo server, stage 4: one thread, a Selector, many clients.")
+        return MemoryBudget.option(new CommandLine("stage4-selector", "Echo server, stage 4: one thread, a Selector, many clients.")
                 .flag("--idle-ticks",
                         "log a line each time a one-second select() returns with nothing ready (the book's listing does)")
                 .flag("--debug",
                         "asyncio-style debug mode: warn when a handler holds the loop too long; honour 'sleep N' and 'spin N' lines")
                 .intOption("--slow-callback-ms", 100, 1, 60_000,
-                        "with --debug, warn when one handler holds the loop longer than this");
+                        "with --debug, warn when one handler holds the loop longer than this"));
     }
 
     public static void main(String[] args) {
@@ -70,26 +75,44 @@ public final class SelectorEchoServer implements EchoServer {
     static final int READ_BUDGET = 16 * 1024;
     /** Connections accepted per readiness of the listener, so a connect storm cannot starve the clients. */
     private static final int ACCEPT_BUDGET = 64;
+    /**
+     * Room for a burst of connects while the loop is busy (and during an accept back-off): with
+     * Java's default backlog of 50, the 51st waiting client's SYN is dropped and its connect()
+     * stalls for a whole second until TCP retransmits it.
+     */
+    private static final int BACKLOG = 1024;
     private static final long IDLE_TICK_MS = 1_000;
+    /** While a client is closing, how often the loop wakes to check its deadline (see LingeringClose). */
+    private static final long LINGER_CHECK_MS = 100;
+
+    /** One client: its key (and so its channel) and its session (unfinished line, echo owed). */
+    private record Connection(SelectionKey key, EchoSession session) {
+        SocketChannel channel() {
+            return (SocketChannel) key.channel();
+        }
+    }
 
     private final ServerSocketChannel listener;
-    private final Selector selector;
-    private final SelectionKey listenerKey;
     private final Log log;
     private final int maxLine;
-    private final boolean idleTicks;
+    private final MemoryBudget budget;
     private final AcceptBackoff acceptBackoff;
+    private final boolean idleTicks;
+    /** One read buffer for everyone: the loop serves one connection at a time. */
+    private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUDGET);
+    /** Set by {@link #stop()} from any thread; the loop checks it after each {@code select()}. */
+    private volatile boolean stopping;
+    private final Selector selector;
+    private final SelectionKey listenerKey;
     /** What the loop calls for each ready key: {@link #handle}, or in debug mode the same, timed. */
     private final Consumer<SelectionKey> handler;
     /** What runs before each line is echoed: nothing, or in debug mode the {@code sleep N} lines. */
     private final EchoSession.LineHook lineHook;
-    /** One read buffer for the whole loop, reused for every client: only one handler runs at a time. */
-    private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUDGET);
-    /** Set by {@link #stop()} from any thread; the loop checks it after each {@code select()}. */
-    private volatile boolean stopping;
     /** Taken by whichever comes first, serve() or stop(): that one owns closing the channels. */
     private final AtomicBoolean loopClaimed = new AtomicBoolean();
     private int clients;
+    /** Clients being closed: a client that never closes its side would otherwise never be looked at again. */
+    private final Set<Connection> lingering = new HashSet<>();
     /** While accepting is paused after a failure: when to resume (System.nanoTime()). */
     private long acceptsResumeAt;
     private boolean acceptsPaused;
@@ -97,14 +120,13 @@ public final class SelectorEchoServer implements EchoServer {
     public SelectorEchoServer(ServerOptions options, Log log) throws IOException {
         this.log = log;
         this.maxLine = options.maxLine();
+        this.budget = MemoryBudget.from(options);
         this.idleTicks = options.flag("--idle-ticks");
         selector = Selector.open();
         listener = ServerSocketChannel.open();
         try {
             listener.setOption(StandardSocketOptions.SO_REUSEADDR, true); // restart without waiting out TIME_WAIT
-            // A burst of connects waits in the kernel's queue (and during an accept back-off)
-            // instead of being refused.
-            listener.bind(options.bindAddress(), 1024);
+            listener.bind(options.bindAddress(), BACKLOG);
             listener.configureBlocking(false);
             listenerKey = listener.register(selector, SelectionKey.OP_ACCEPT);
         } catch (IOException | RuntimeException failed) {
@@ -133,8 +155,14 @@ public final class SelectorEchoServer implements EchoServer {
         if (!loopClaimed.compareAndSet(false, true)) {
             return; // stop() came first and closed everything
         }
+        boolean stopBegun = false;
         try {
-            while (!stopping) {
+            while (!stopBegun || clients > 0) {
+                if (stopping && !stopBegun) {
+                    stopBegun = true;
+                    stopClients();
+                    continue; // with every client closed already, there is nothing left to wait for
+                }
                 if (Thread.currentThread().isInterrupted()) {
                     // An interrupted thread's select() returns at once, every time: the loop would
                     // spin. Stopping is what stop() is for; an interrupt is treated the same way.
@@ -150,9 +178,14 @@ public final class SelectorEchoServer implements EchoServer {
                 if (handled == 0 && idleTicks && !stopping) {
                     reportIdleTick(asleepSince, cpuBefore);
                 }
-                if (acceptsPaused && System.nanoTime() - acceptsResumeAt >= 0) {
+                if (acceptsPaused && System.nanoTime() - acceptsResumeAt >= 0 && !stopBegun) {
                     acceptsPaused = false;
                     listenerKey.interestOps(SelectionKey.OP_ACCEPT);
+                }
+                for (Connection connection : List.copyOf(lingering)) {
+                    if (connection.session().lingerExpired()) {
+                        finish(connection, connection.session().outcome());
+                    }
                 }
             }
         } finally {
@@ -160,12 +193,15 @@ public final class SelectorEchoServer implements EchoServer {
         }
     }
 
-    /** 0 (sleep until something is ready) unless a tick or the end of an accept back-off is due. */
+    /** 0 (sleep until something is ready) unless a tick, the end of an accept back-off or a closing deadline is due. */
     private long selectTimeoutMillis() {
         long timeout = idleTicks ? IDLE_TICK_MS : 0;
         if (acceptsPaused) {
             long untilResume = Math.max(1, (acceptsResumeAt - System.nanoTime() + 999_999) / 1_000_000);
             timeout = timeout == 0 ? untilResume : Math.min(timeout, untilResume);
+        }
+        if (!lingering.isEmpty()) {
+            timeout = timeout == 0 ? LINGER_CHECK_MS : Math.min(timeout, LINGER_CHECK_MS);
         }
         return timeout;
     }
@@ -191,12 +227,12 @@ public final class SelectorEchoServer implements EchoServer {
         if (key == listenerKey) {
             acceptClients();
         } else {
-            serveClient(key, (EchoSession) key.attachment());
+            serveClient((Connection) key.attachment());
         }
     }
 
     private SocketAddress whoOwns(SelectionKey key) {
-        return key.attachment() instanceof EchoSession session ? session.client() : localAddress();
+        return key.attachment() instanceof Connection connection ? connection.session().client() : localAddress();
     }
 
     private void acceptClients() {
@@ -207,9 +243,8 @@ public final class SelectorEchoServer implements EchoServer {
             } catch (IOException failed) {
                 // Most likely out of file descriptors. The connection stays queued, so the listener
                 // stays ready: stop watching it for a while (see AcceptBackoff), keep it open.
-                long pauseMillis = acceptBackoff.failed(failed, clients);
                 acceptsPaused = true;
-                acceptsResumeAt = System.nanoTime() + pauseMillis * 1_000_000;
+                acceptsResumeAt = System.nanoTime() + acceptBackoff.failed(failed, clients) * 1_000_000;
                 listenerKey.interestOps(0);
                 return;
             }
@@ -222,8 +257,13 @@ public final class SelectorEchoServer implements EchoServer {
                 // Each write already carries every complete line of a read; Nagle's algorithm
                 // would only hold the next one back waiting for an ACK.
                 channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                var session = new EchoSession(channel.getRemoteAddress(), maxLine, log, lineHook);
-                channel.register(selector, SelectionKey.OP_READ, session);
+                SocketAddress address = channel.getRemoteAddress();
+                SelectionKey key = channel.register(selector, SelectionKey.OP_READ);
+                // Over budget, the client holding the most may be silent: asking for OP_WRITE,
+                // ready at once, makes the loop serve it on the next round, where it is closed.
+                var session = new EchoSession(address, maxLine, log, lineHook,
+                        budget.open(address, () -> key.interestOps(key.interestOps() | SelectionKey.OP_WRITE)));
+                key.attach(new Connection(key, session));
                 clients++;
                 log.event(session.client(), Clients.connected(clients));
             } catch (IOException failed) {
@@ -234,67 +274,107 @@ public final class SelectorEchoServer implements EchoServer {
         }
     }
 
-    private void serveClient(SelectionKey key, EchoSession session) {
-        SocketChannel channel = (SocketChannel) key.channel();
+    /** One ready key: send what is owed, read once, send the echo. Returns false once the client is closed. */
+    private boolean serveClient(Connection connection) {
+        SocketChannel channel = connection.channel();
+        EchoSession session = connection.session();
         try {
-            if (key.isWritable()) {
-                session.sent(channel.write(session.unsent()));
+            if (connection.key().isWritable()) {
+                send(channel, session);
             }
-            if (key.isReadable() && session.wantsInput()) {
+            if (connection.key().isReadable() && (session.wantsInput() || session.draining())) {
                 readBuffer.clear();
                 int count = channel.read(readBuffer); // at most READ_BUDGET bytes: the fairness bound
                 if (count < 0) {
                     session.endOfStream();
-                } else {
+                } else if (count > 0) {
                     session.received(readBuffer.flip());
                 }
                 // Write at once: a socket with room in its send buffer takes everything, and then
                 // the loop never has to wait for OP_WRITE at all.
-                if (session.hasUnsent()) {
-                    session.sent(channel.write(session.unsent()));
-                }
+                send(channel, session);
             }
-            settle(key, session);
+            return settle(connection);
         } catch (IOException lost) {
             // A reset or a broken pipe: the end of this client, nobody else's business.
-            finish(key, session, "connection lost: " + lost.getMessage());
-        } catch (RuntimeException bug) {
+            return finish(connection, "connection lost: " + lost.getMessage());
+        } catch (RuntimeException | Error bug) {
             log.error(session.client(), "unexpected failure in its handler; closing this client only", bug);
-            finish(key, session, "closed after an unexpected failure");
+            return finish(connection, "closed after an unexpected failure");
         }
     }
 
     /**
-     * After every read or write: close the connection if it is done, otherwise say what the loop
-     * should wait for.
+     * A non-blocking write takes what fits in the kernel's send buffer, possibly less than
+     * offered, possibly nothing. The rest stays owed: OP_WRITE (see settle) says when there is room.
+     */
+    private void send(SocketChannel channel, EchoSession session) throws IOException {
+        if (session.hasUnsent()) {
+            session.sent(channel.write(session.unsent()));
+        }
+    }
+
+    /**
+     * After every turn: FIN once a closing client is owed nothing, close it once it is done, and
+     * otherwise say what the loop should wait for.
      *
      * <p>OP_WRITE only while output is pending. A socket is writable almost all the time, so a key
      * that kept OP_WRITE with nothing to send would make every select() return at once: stage 3's
      * spinning, back in disguise.
      *
-     * <p>OP_READ only while the session wants input: not after the end of the stream, and not
-     * while too much echo is unsent (see EchoSession, "Backpressure"). A client that sends
-     * without reading then fills its own TCP buffers and stalls.
+     * <p>OP_READ only while the session wants input (or drains it): not after the end of the
+     * stream, and not while too much echo is unsent (see EchoSession, "Backpressure"). A client
+     * that sends without reading then fills its own TCP buffers and stalls.
      */
-    private void settle(SelectionKey key, EchoSession session) throws IOException {
-        if (session.isFinished()) {
-            if (session.endedWithOverlongLine()) {
-                // FIN right after the error line, before close(); unread input makes close() send a reset.
-                ((SocketChannel) key.channel()).shutdownOutput();
-            }
-            finish(key, session, session.endedWithOverlongLine() ? "disconnected for an overlong line" : "disconnected");
-            return;
+    private boolean settle(Connection connection) throws IOException {
+        EchoSession session = connection.session();
+        if (session.wantsFin()) {
+            connection.channel().shutdownOutput(); // see LingeringClose: FIN, then drain, then close
+            session.finSent();
         }
-        int interest = (session.wantsInput() ? SelectionKey.OP_READ : 0) | (session.hasUnsent() ? SelectionKey.OP_WRITE : 0);
-        if (key.interestOps() != interest) {
-            key.interestOps(interest);
+        if (session.isFinished() || session.lingerExpired()) {
+            return finish(connection, session.outcome());
         }
+        if (session.closing()) {
+            lingering.add(connection);
+        }
+        boolean wantsRead = session.wantsInput() || session.draining();
+        int interest = (wantsRead ? SelectionKey.OP_READ : 0) | (session.hasUnsent() ? SelectionKey.OP_WRITE : 0);
+        if (connection.key().interestOps() != interest) {
+            connection.key().interestOps(interest);
+        }
+        return true;
     }
 
-    private void finish(SelectionKey key, EchoSession session, String outcome) {
-        Closer.close(key.channel(), log); // also cancels its key
+    /** Closes the connection (which also cancels its key). Returns false, for serveClient. */
+    private boolean finish(Connection connection, String outcome) {
+        Closer.close(connection.channel(), log);
+        connection.session().release();
+        lingering.remove(connection);
         clients--;
-        log.event(session.client(), Clients.ended(outcome, clients));
+        log.event(connection.session().client(), Clients.ended(outcome, clients));
+        return false;
+    }
+
+    /** The stop: a client owed nothing is closed now; the others get their echo and a lingering close. */
+    private void stopClients() {
+        listenerKey.cancel();
+        Closer.close(listener, log);
+        log.event("stop: listener closed, " + Clients.count(clients) + " connected");
+        for (SelectionKey key : List.copyOf(selector.keys())) {
+            if (key.attachment() instanceof Connection connection && key.isValid()) {
+                if (!connection.session().hasUnsent()) { // a line begun is input, not owed: it is dropped
+                    finish(connection, "closed by server shutdown");
+                } else {
+                    connection.session().closeAfterOwed("closed by server shutdown, its echo sent");
+                    try {
+                        settle(connection);
+                    } catch (IOException lost) {
+                        finish(connection, "connection lost: " + lost.getMessage());
+                    }
+                }
+            }
+        }
     }
 
     @Override
@@ -314,7 +394,8 @@ public final class SelectorEchoServer implements EchoServer {
     private void closeEverything() {
         int open = 0;
         for (SelectionKey key : selector.keys()) {
-            if (key != listenerKey) {
+            if (key.attachment() instanceof Connection connection) {
+                connection.session().release();
                 open++;
             }
             Closer.close(key.channel(), log);

@@ -1,10 +1,11 @@
 package dev.echostages.stage5;
 
 import dev.echostages.common.AcceptBackoff;
-import dev.echostages.common.Closer;
 import dev.echostages.common.EchoServer;
 import dev.echostages.common.EchoSession;
+import dev.echostages.common.LingeringClose;
 import dev.echostages.common.Log;
+import dev.echostages.common.MemoryBudget;
 import dev.echostages.common.ServerOptions;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,70 +15,53 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
-import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Stage 5, the virtual-thread server: one cheap thread per client, plain blocking code.
+ * Stage 5, the virtual-thread server: stage 1's blocking code, one cheap thread per client.
  *
- * <p>What it adds. This is stage 1's loop again: {@code read()}, hand the bytes to the client's
- * {@link EchoSession}, {@code write()} the echo it owes. What changed is the thread it runs on. A
- * virtual thread that blocks in {@code read()} does not hold an OS thread: the JDK unmounts it,
- * parks its socket on an epoll poller (stage 4's selector, inside the JDK) and mounts it again on
- * a carrier thread when bytes arrive. asyncio's coroutine suspends at {@code await sock_recv()};
- * a virtual thread suspends inside {@code read()}.
+ * <p>What it adds. {@code serveOne} is stage 1's conversation: {@code read()}, echo every complete
+ * line, {@code write()}, until the client leaves. Stage 1 ran it on the accepting thread, so the
+ * next client waited. Here each client gets a virtual thread of its own, and that is the whole
+ * lesson: one line in {@link #serve()}. A virtual thread that blocks in {@code read()} does not
+ * hold an OS thread: the JDK unmounts it, parks its socket on an epoll poller (stage 4's
+ * selector, inside the JDK) and mounts it again on a carrier thread when bytes arrive. asyncio's
+ * coroutine suspends at {@code await sock_recv()}; a virtual thread suspends inside {@code read()}.
  *
  * <p>What you will see: every client served at once, with {@code --carriers 1} by one OS thread.
- * Under {@code --debug}, {@code sleep 1} parks its virtual thread and the others are served
- * meanwhile; {@code spin 1} computes, and everybody on its carrier freezes (see {@link DebugMode}).
+ * Under {@code --debug}, {@code sleep 5} parks its virtual thread and the others are served
+ * meanwhile; {@code spin 5} computes, and everybody on its carrier freezes ({@link DebugMode}).
  *
- * <p>What goes wrong, and what this file does about it, each where it is done: virtual threads are
- * not time-sliced, so a client whose socket always has data would keep its carrier (we yield
- * after a budget of bytes); the JDK builds its poller lazily, and a burst that uses every file
- * descriptor at that moment breaks it for good (we build it at start-up); a blocking style hides
- * what a waiting client holds (a parked stack and its read buffer, kept small by {@link ReadBuffer}).
+ * <p>The pitfalls, each kept in a class of its own and called here once (the README numbers them):
+ * a client that always has data never blocks and would keep its carrier ({@link FairShare}); the
+ * JDK builds its poller lazily and a burst that uses every file descriptor then breaks it for good
+ * ({@link BeforeTheFirstAccept}); the stop and {@code --max-clients} ({@link ConnectedClients}).
  */
 public final class VirtualThreadEchoServer implements EchoServer {
-
-    /**
-     * Bytes a client may be served in a row before its thread gives up its carrier. A virtual
-     * thread runs until it blocks; a client with data always waiting never blocks in {@code read()},
-     * so with one carrier nobody else ran, newcomers included (4 of 5 got no echo within 3 s).
-     * Not {@link Thread#yield()}: on JDK 25 a yielding thread goes back on its carrier's own queue
-     * whenever that queue is not empty ({@code VirtualThread.afterYield}), and with twenty busy
-     * clients it never is, so newcomers still waited seconds. A 1 ns timed park returns through
-     * the scheduler's timer, from outside, like them. 16 KiB, one full read: newcomers waited 4-9 ms.
-     */
-    static final int YIELD_AFTER_BYTES = 16 * 1024;
 
     private final ServerSocket listener;
     private final Log log;
     private final int maxLine;
-    private final long graceMillis;
-    private final ConnectedClients<Conversation> clients;
-    private final AcceptBackoff acceptBackoff;
+    private final MemoryBudget budget;
     private final EchoSession.LineHook lineHook;
-    /** Null unless {@code --debug}: then each read's handling is timed. */
-    private final DebugMode debug;
-    private volatile boolean stopping;
-    private volatile boolean serving;
-    /** Released by {@code serve()} once the stop is complete. */
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final ConnectedClients clients;
+    private final AcceptBackoff acceptBackoff;
+    /** How a read is handled: directly, or under {@code --debug} timed (chosen once, here). */
+    private final DebugMode.Handler<Conversation> handler;
 
     public VirtualThreadEchoServer(ServerOptions options, Log log) throws IOException {
         this.log = log;
         this.maxLine = options.maxLine();
-        this.graceMillis = options.intValue("--grace-ms");
-        this.clients = new ConnectedClients<>(log, options.intValue("--max-clients"));
-        this.debug = options.flag("--debug") ? new DebugMode(log, options.intValue("--slow-callback-ms")) : null;
+        this.budget = MemoryBudget.from(options);
+        DebugMode debug = DebugMode.from(options, log);
         this.lineHook = Boom.hook(debug);
+        this.handler = DebugMode.timed(debug, Conversation::handle, Conversation::address);
         listener = new ServerSocket();
         listener.setReuseAddress(true); // restart at once even with old connections in TIME_WAIT
-        // A deep backlog: a burst waits in the kernel's queue (and through an accept back-off).
-        listener.bind(options.bindAddress(), 4096);
+        listener.bind(options.bindAddress(), ConnectedClients.BACKLOG);
+        this.clients = new ConnectedClients(log, options, listener);
         acceptBackoff = new AcceptBackoff(log, localAddress());
     }
 
@@ -89,84 +73,126 @@ public final class VirtualThreadEchoServer implements EchoServer {
     /** Accepts on the caller's thread, a platform thread: no client can keep the acceptor off a carrier. */
     @Override
     public void serve() throws IOException {
-        serving = true;
-        try {
-            BeforeTheFirstAccept.buildThePoller();
-            BeforeTheFirstAccept.loadClasses(Conversation.class);
-            log.event("one virtual thread per client, carried by " + AsyncEchoServer.carriersInWords());
-            acceptUntilStopped();
-            clients.stop(graceMillis);
-        } finally {
-            stopped.countDown();
-        }
-    }
-
-    private void acceptUntilStopped() throws IOException {
+        BeforeTheFirstAccept.prepare(Conversation.class);
+        log.event("one virtual thread per client, carried by " + AsyncEchoServer.carriersInWords());
         long connectionNumber = 0;
-        while (!stopping) {
-            Socket socket;
+        while (!clients.stopping()) {
+            Socket client;
             try {
-                socket = listener.accept();
+                client = listener.accept(); // blocks until a client connects
             } catch (IOException acceptFailed) {
-                if (stopping) {
-                    return; // stop() closed the listener: the normal way out
+                if (clients.stopping()) {
+                    break; // stop() closed the listener: the normal way out
                 }
-                // Most likely out of file descriptors. The connection stays in the kernel's queue;
-                // pause (see AcceptBackoff), keep the listener, and the connected keep being served.
-                pause(acceptBackoff.failed(acceptFailed, clients.count()));
+                acceptBackoff.pause(acceptFailed, clients.count()); // most likely out of file descriptors
                 continue;
             }
             acceptBackoff.succeeded();
-            var conversation = new Conversation(socket);
-            Optional<byte[]> refusal = clients.admit(conversation);
-            if (refusal.isPresent()) {
-                refuse(socket, refusal.get());
-                continue;
+            var conversation = new Conversation(client);
+            if (clients.admit(conversation)) {
+                // The lesson: stage 1's serveOne, on a thread of its own.
+                Thread.ofVirtual().name("client-" + ++connectionNumber).start(() -> serveOne(conversation));
             }
-            Thread.ofVirtual().name("client-" + ++connectionNumber).start(conversation::run);
         }
+        clients.awaitStopped();
     }
 
-    private static void pause(long millis) throws IOException {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while backing off after a failed accept", interrupted);
+    /** The whole life of one client, on its virtual thread. Every way out is logged. */
+    private void serveOne(Conversation client) {
+        String outcome;
+        try (Socket socket = client.socket) {
+            socket.setTcpNoDelay(true); // each write is a whole read's echo: nothing to gain by waiting
+            var fairShare = new FairShare(ReadBuffer.MAX);
+            while (!client.session.isFinished() && !client.session.lingerExpired()) {
+                // While closing, a read waits no longer than the lingering close may last.
+                socket.setSoTimeout(client.session.closing() ? (int) Math.max(1, client.session.lingerMillisLeft()) : 0);
+                ByteBuffer input = client.buffer.forRead();
+                // Parks this virtual thread (not its carrier) until bytes arrive, or -1 at end of stream.
+                int count = client.in.read(input.array(), 0, input.capacity());
+                handler.handle(client, count);
+                if (fairShare.turnIsOver(count)) {
+                    FairShare.yieldCarrier();
+                }
+            }
+            outcome = client.session.outcome();
+        } catch (IOException lost) {
+            // A reset or a broken pipe (the client's doing), the lingering close's deadline, or the stop.
+            outcome = client.closedBecause != null ? client.closedBecause
+                    : client.session.closing() ? client.session.outcome() : "connection lost: " + lost.getMessage();
+        } catch (RuntimeException | Error bug) {
+            log.error(client.address, "unexpected failure serving this client; closing it", bug);
+            outcome = "closed after an unexpected failure";
         }
+        client.session.release();
+        clients.left(client, outcome);
     }
 
-    /** The reply, FIN, close: a fresh connection's send buffer is empty, so this write cannot block the acceptor. */
-    private void refuse(Socket socket, byte[] reply) {
-        try (socket) {
-            socket.getOutputStream().write(reply);
-            socket.shutdownOutput(); // FIN after the reply, so close() cannot turn it into a reset
-        } catch (IOException gone) {
-            log.event(socket.getRemoteSocketAddress(), "refused client was already gone: " + gone.getMessage());
-        }
+    @Override
+    public void stop() {
+        clients.stop();
     }
 
-    /** One client, served by its own virtual thread. */
+    /** One client: its socket, its session, and the lock that the stop and the budget share with its thread. */
     private final class Conversation implements ConnectedClients.Client {
         private final Socket socket;
         private final SocketAddress address;
         private final EchoSession session;
+        private final InputStream in;
+        private final OutputStream out;
+        private final ReadBuffer buffer = new ReadBuffer();
         /**
-         * Guards the session between this client's thread and a stop. Held while handling a read
-         * (the write included), never while waiting in {@code read()}: so a stop that gets it
-         * knows the thread is waiting for input. A {@code ReentrantLock}, not {@code synchronized}:
-         * before JDK 24 a virtual thread blocking inside {@code synchronized} pins its carrier.
+         * Held while a read is handled (its write included), never while waiting in {@code read()}:
+         * whoever else gets it knows the thread is waiting for input. A {@code ReentrantLock}: before
+         * JDK 24 a virtual thread blocking inside {@code synchronized} pins its carrier.
          */
         private final ReentrantLock lock = new ReentrantLock();
-        /** Set at the stop, between lines: nothing more from this client is echoed. */
-        private boolean inputOver;
-        /** Set by {@link #closeNow}: why the exception its thread is about to get is no accident. */
         private volatile String closedBecause;
 
-        Conversation(Socket socket) {
+        Conversation(Socket socket) throws IOException {
             this.socket = socket;
             this.address = socket.getRemoteSocketAddress();
-            this.session = new EchoSession(address, maxLine, log, lineHook);
+            this.in = socket.getInputStream();
+            this.out = socket.getOutputStream();
+            this.session = new EchoSession(address, maxLine, log, lineHook, budget.open(address, this::overBudget));
+        }
+
+        /** One read: its lines are queued, written in one write, and FIN follows once a closing client is owed nothing. */
+        void handle(int count) throws IOException {
+            lock.lock();
+            try {
+                try {
+                    if (count < 0) {
+                        session.endOfStream();
+                    } else {
+                        clients.received(session, buffer.filled(count));
+                    }
+                } catch (RuntimeException handlerFailed) {
+                    // The book's lesson: an exception in a task nobody looks at is lost. Here it is
+                    // logged with the client; the lines before it are queued and still go out.
+                    log.error(address, "handler failed, closing this client after the echo it is owed", handlerFailed);
+                    session.closeAfterOwed("closed after a handler failure");
+                }
+                flush();
+                buffer.adapt(count);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** The echo owed, in one write; FIN once a closing client is owed nothing. Under the lock. */
+        private void flush() throws IOException {
+            if (session.hasUnsent()) {
+                // Parks while the client's window is full, and meanwhile we do not read: the
+                // contract's output bound, from blocking, for free.
+                ByteBuffer echo = session.unsent();
+                out.write(echo.array(), echo.arrayOffset() + echo.position(), echo.remaining());
+                session.sent(echo.remaining());
+            }
+            clients.afterRead(session); // a stop that began during the write
+            if (session.wantsFin()) {
+                socket.shutdownOutput(); // see LingeringClose: FIN, then drain, then close
+                session.finSent();
+            }
         }
 
         @Override
@@ -174,164 +200,65 @@ public final class VirtualThreadEchoServer implements EchoServer {
             return address;
         }
 
-        /** The whole life of one client. Every way out is logged, with the stack trace when unexpected. */
-        void run() {
-            String outcome;
-            try (socket) {
-                socket.setTcpNoDelay(true); // each write is a whole read's echo: nothing to gain by waiting
-                outcome = echoUntilFinished();
-            } catch (IOException lost) {
-                // A reset or a broken pipe (the client's doing), or closeNow() at the end of the grace.
-                outcome = closedBecause != null ? closedBecause : "connection lost: " + lost.getMessage();
-            } catch (RuntimeException | Error bug) {
-                log.error(address, "unexpected failure serving this client; closing it", bug);
-                outcome = "closed after an unexpected failure";
-            }
-            clients.left(this, outcome);
+        @Override
+        public EchoSession session() {
+            return session;
         }
 
-        private String echoUntilFinished() throws IOException {
-            InputStream in = socket.getInputStream();
-            OutputStream out = socket.getOutputStream();
-            ReadBuffer buffer = new ReadBuffer();
-            String failure = null;
-            while (!session.isFinished()) {
-                if (stopping && stopTakingInput()) {
-                    break;
-                }
-                ByteBuffer input = buffer.forRead();
-                // Parks this virtual thread (not its carrier) until bytes arrive, or -1 at end of stream.
-                int count = in.read(input.array(), 0, input.capacity());
-                lock.lock();
-                try {
-                    failure = handle(input, count, out);
-                    buffer.adapt(count);
-                } finally {
-                    lock.unlock();
-                }
-                fairTurn(count);
-            }
-            if (failure != null) {
-                return failure;
-            }
-            socket.shutdownOutput(); // FIN after the last echo, before close() can reset it
-            if (inputOver) {
-                // Lingering close: whatever the client still sends is read and dropped until it
-                // closes (or the deadline closes it). Closing with its bytes unread would make the
-                // kernel send a reset, which throws away the end of the echo still on its way.
-                int count;
-                while ((count = in.read(buffer.forRead().array())) >= 0) {
-                    fairTurn(count);
-                }
-                return "closed at the stop, its echo complete";
-            }
-            return session.endedWithOverlongLine() ? "disconnected for an overlong line" : "disconnected";
-        }
-
-        private int servedInARow;
-
-        /** The fairness bound: see YIELD_AFTER_BYTES. */
-        private void fairTurn(int count) {
-            servedInARow += Math.max(count, 0);
-            if (servedInARow >= YIELD_AFTER_BYTES) {
-                servedInARow = 0;
-                LockSupport.parkNanos(1);
-            }
-        }
-
-        /** One read: its lines are queued, then written in one write. Returns the outcome if the handler failed. */
-        private String handle(ByteBuffer input, int count, OutputStream out) throws IOException {
-            String[] failure = new String[1];
-            DebugMode.Section section = () -> {
-                try {
-                    if (count < 0) {
-                        session.endOfStream();
-                    } else {
-                        session.received(stopping ? ConnectedClients.finishingLineOnly(input.limit(count), session) : input.limit(count));
-                    }
-                } catch (RuntimeException handlerFailed) {
-                    // The book's lesson: an exception in a task nobody looks at is lost. Here it is
-                    // logged with the client and stack trace; the lines before it are queued already
-                    // and go out below, then this client (only) is closed.
-                    log.error(address, "handler failed, closing this client after the echo it is owed", handlerFailed);
-                    session.finishInput();
-                    failure[0] = "closed after a handler failure";
-                }
-                if (session.hasUnsent()) {
-                    // One write per read. It parks while the client's window is full, and meanwhile
-                    // we do not read: the contract's output bound, from blocking for free.
-                    ByteBuffer echo = session.unsent();
-                    out.write(echo.array(), echo.arrayOffset() + echo.position(), echo.remaining());
-                    session.sent(echo.remaining());
-                }
-            };
-            if (debug == null) {
-                section.run();
-            } else {
-                debug.timed(address, section);
-            }
-            return failure[0];
-        }
-
-        /**
-         * See ConnectedClients: the stop has begun. If this thread is waiting in {@code read()}
-         * (we get the lock) with nothing in flight, not even unread bytes in the socket, the
-         * client is closed at once. Otherwise this thread sees the stop itself, after its read.
-         */
+        /** See ConnectedClients: if its thread waits in {@code read()} with nothing in flight, close it now. */
         @Override
         public void stopReading() {
-            if (lock.tryLock()) {
-                try {
-                    if (!inputOver && session.isIdle() && socket.getInputStream().available() == 0) {
-                        closeNow("closed at the stop, idle");
-                    }
-                } catch (IOException closed) {
-                    log.event(address, "closed already: " + closed.getMessage()); // its thread is ending anyway
-                } finally {
-                    lock.unlock();
-                }
+            if (!lock.tryLock()) {
+                return; // handling a read: it hears of the stop right after it
             }
-        }
-
-        /** At the stop, between lines: take no more input. True if the session is then finished. */
-        private boolean stopTakingInput() {
-            lock.lock();
             try {
-                if (!inputOver && session.unfinishedLineBytes() == 0) {
-                    inputOver = true;
-                    session.finishInput();
-                }
-                return session.isFinished();
+                if (!session.isIdle()) {
+                    session.closeAfterLine(ConnectedClients.STOPPED_BETWEEN_LINES);
+                } else if (in.available() == 0) {
+                    closeNow("closed at the stop, idle");
+                } // else bytes are on their way in: that read is echoed, then it hears of the stop
+            } catch (IOException closedAlready) {
+                log.event(address, "closed already: " + closedAlready.getMessage()); // its thread reports how it ended
             } finally {
                 lock.unlock();
             }
         }
 
         @Override
+        public void refuse(byte[] reply) {
+            session.release();
+            LingeringClose.inBackground(socket, reply, log);
+        }
+
+        /**
+         * The budget picked this client while its thread may wait in {@code read()}: a thread of
+         * its own (holding no other client's lock) drops its line, sends the reply and FIN, and
+         * closes it at the lingering close's deadline if the client has not closed by then.
+         */
+        private void overBudget() {
+            Thread.ofVirtual().start(() -> {
+                lock.lock();
+                try {
+                    session.closeIfOverBudget();
+                    flush();
+                } catch (IOException gone) {
+                    closeNow("connection lost while closing: " + gone.getMessage());
+                } finally {
+                    lock.unlock();
+                }
+                CompletableFuture.delayedExecutor(LingeringClose.MAX_MILLIS, TimeUnit.MILLISECONDS)
+                        .execute(() -> closeNow(session.outcome()));
+            });
+        }
+
+        @Override
         public void closeNow(String outcome) {
             closedBecause = outcome;
-            Closer.close(socket, log); // wakes its thread in read() or write() with an exception
-        }
-    }
-
-    @Override
-    public void stop() {
-        if (!stopping) {
-            stopping = true;
-            log.event("stop: closing the listener, new connections are refused from now on");
-            Closer.close(listener, log);
-        }
-        if (!serving) {
-            return; // serve() never ran: no clients to wait for
-        }
-        try {
-            // serve() stops the clients; its one deadline bounds this wait, plus a margin.
-            if (!stopped.await(graceMillis + 5_000, TimeUnit.MILLISECONDS)) {
-                log.warn("stop: serve() did not finish in time");
+            try {
+                socket.close(); // wakes its thread in read() or write() with an exception
+            } catch (IOException failed) {
+                log.warn(address, "closing failed: " + failed);
             }
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            log.warn("stop: interrupted while waiting for clients to finish");
         }
     }
 }

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.echostages.common.Protocol;
-import dev.echostages.common.ServerProcess;
-import dev.echostages.common.testing.LoggedServer;
-import dev.echostages.common.testing.Measured;
-import dev.echostages.common.testing.ReadmeTranscripts;
-import dev.echostages.common.testing.TestClient;
+import dev.echostages.tools.ServerProcess;
+import dev.echostages.tools.testing.LoggedServer;
+import dev.echostages.tools.testing.Measured;
+import dev.echostages.tools.testing.ReadmeTranscripts;
+import dev.echostages.tools.testing.TestClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

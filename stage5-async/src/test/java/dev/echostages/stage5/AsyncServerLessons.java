@@ -1,5 +1,6 @@
 package dev.echostages.stage5;
 
+import dev.echostages.common.Addresses;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,10 +10,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.management.UnixOperatingSystemMXBean;
 import dev.echostages.common.Protocol;
-import dev.echostages.common.ServerProcess;
-import dev.echostages.common.testing.LinuxOnly;
-import dev.echostages.common.testing.RunningServer;
-import dev.echostages.common.testing.TestClient;
+import dev.echostages.tools.ServerProcess;
+import dev.echostages.tools.testing.LinuxOnly;
+import dev.echostages.tools.testing.RunningServer;
+import dev.echostages.tools.testing.TestClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -120,11 +121,16 @@ abstract class AsyncServerLessons {
                     assertTrue(victim.closedByServerWithin(Duration.ofSeconds(5)), "the failing client was not closed");
 
                     // The server's view of this client's address is the client's local address.
-                    String address = victim.socket().getLocalSocketAddress().toString();
+                    String address = Addresses.of(victim.socket().getLocalSocketAddress());
                     String error = server.log().await(
                             line -> line.contains("ERROR") && line.contains(address) && line.contains("boom"),
                             Duration.ofSeconds(5));
-                    assertTrue(error.contains("\tat "), "no stack trace in the error:\n" + error);
+                    // A projector's share of a trace: the exception, where in this project it
+                    // happened, and a count of the rest (the whole trace is for --debug).
+                    assertTrue(error.contains("IllegalStateException: boom requested by client"), error);
+                    assertTrue(error.contains("\tat dev.echostages.stage5."), "no frame of the stage's code:\n" + error);
+                    assertTrue(error.lines().skip(1).count() <= 5 && error.matches("(?s).*\t\\.\\.\\. \\d+ more frames?$"),
+                            "not a short trace:\n" + error);
                 }
                 // Twenty other clients, connected all along, never noticed.
                 for (int i = 0; i < others.size(); i++) {

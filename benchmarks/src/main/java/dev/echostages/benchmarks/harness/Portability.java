@@ -1,6 +1,6 @@
 package dev.echostages.benchmarks.harness;
 
-import dev.echostages.common.ServerProcess;
+import dev.echostages.tools.ServerProcess;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.echostages.benchmarks.harness;
 
 import com.sun.management.UnixOperatingSystemMXBean;
-import dev.echostages.common.ServerProcess;
+import dev.echostages.tools.ServerProcess;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;

@@ -5,7 +5,7 @@ import dev.echostages.benchmarks.reference.BareSelectorEchoServer;
 import dev.echostages.benchmarks.reference.BareVirtualThreadEchoServer;
 import dev.echostages.benchmarks.reference.NettyEchoServer;
 import dev.echostages.benchmarks.reference.ThreadPerConnectionEchoServer;
-import dev.echostages.common.ServerProcess;
+import dev.echostages.tools.ServerProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,9 +3,9 @@ package dev.echostages.benchmarks.reference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.echostages.common.testing.RunningServer;
-import dev.echostages.common.testing.ServerRecipe;
-import dev.echostages.common.testing.TestClient;
+import dev.echostages.tools.testing.RunningServer;
+import dev.echostages.tools.testing.ServerRecipe;
+import dev.echostages.tools.testing.TestClient;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

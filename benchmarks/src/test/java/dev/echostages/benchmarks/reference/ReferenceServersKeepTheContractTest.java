@@ -1,7 +1,7 @@
 package dev.echostages.benchmarks.reference;
 
-import dev.echostages.common.testing.FullEchoContract;
-import dev.echostages.common.testing.ServerRecipe;
+import dev.echostages.tools.testing.FullEchoContract;
+import dev.echostages.tools.testing.ServerRecipe;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.Arguments;
