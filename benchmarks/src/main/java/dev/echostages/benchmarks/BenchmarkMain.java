@@ -46,6 +46,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *   smoke [DIR]   the full grid with quick settings, memory up to 10,000: does every combination run?
  *                 results in benchmarks/target/smoke/
  *   memory [DIR]  the memory measurement alone
+ *   bare [DIR]    the bare-server comparison alone, with the full run's settings
  *   report [RESULTS [DIR]]   (re)writes REPORT.md and report/*.png from a results folder
  *                 (default: the committed benchmarks/results into benchmarks/, and the READMEs' numbers)
  * </pre>
@@ -238,6 +239,14 @@ public final class BenchmarkMain {
                 Path out = given != null ? given : root.resolve("benchmarks/target/memory");
                 runAndReport(List.of(), servers, new Settings(1, 200, 1, 300, MEMORY_SIZES), "memory", out, out, externals);
             }
+            case "bare" -> {
+                // The bare-server comparison alone, with the full run's settings: for whoever works
+                // on a stage's cost, about 2 to 3 minutes instead of the full run's half hour.
+                Path out = given != null ? given : root.resolve("benchmarks/target/bare");
+                List<String> stages = BareCostMeasurement.PAIRS.stream().map(pair -> pair.get(0).id()).toList();
+                runAndReport(List.of(), stages, new Settings(0, 0, 0, 0, List.of(), BareCostMeasurement.FULL), "bare", out,
+                        out, List.of());
+            }
             case "report" -> {
                 Path results = given != null ? given : root.resolve(COMMITTED_RESULTS);
                 Path out = arguments.size() > 2 ? Path.of(arguments.get(2)) : root.resolve(COMMITTED_REPORT);
@@ -272,7 +281,7 @@ public final class BenchmarkMain {
         List<String> withAsyncio = new ArrayList<>(ServerKind.ALL_IDS_LIST);
         withAsyncio.add("asyncio"); // the full run adds it when python3 is present
         List<Plan> full = fullPlans(withAsyncio);
-        out.println("usage: benchmarks quick [DIR] | full | smoke [DIR] | memory [DIR] | report [RESULTS [DIR]]");
+        out.println("usage: benchmarks quick [DIR] | full | smoke [DIR] | memory [DIR] | bare [DIR] | report [RESULTS [DIR]]");
         out.println("                  [--servers id,id,...] [--external NAME=COMMAND]...");
         out.println("  quick   every benchmark once with tiny settings (" + estimate(quickPlans(ServerKind.ALL_IDS_LIST), QUICK, 6) + ")");
         out.println("  full    the real run (" + estimate(full, FULL, 7) + ", with asyncio);\n"
@@ -280,6 +289,8 @@ public final class BenchmarkMain {
         out.println("  smoke   the full grid with quick settings (" + estimate(fullPlans(ServerKind.ALL_IDS_LIST), SMOKE, 6)
                 + "): checks every combination runs");
         out.println("  memory  RSS, threads and live heap with 0, 1,000 and 10,000 idle connections");
+        out.println("  bare    the bare-server comparison alone, full settings (about "
+                + new Settings(0, 0, 0, 0, List.of(), BareCostMeasurement.FULL).bareCostMillis() / 1000 + " s)");
         out.println("  report  rewrites REPORT.md and report/*.png from a results folder (default: " + COMMITTED_RESULTS + ")");
         out.println("servers: " + ServerKind.ALL_IDS);
         out.println("--external NAME=COMMAND  one more server: any line echo server; {port} in COMMAND becomes a free port,");
@@ -347,7 +358,9 @@ public final class BenchmarkMain {
 
         List<String> memoryServers = new ArrayList<>(builtIn);
         memoryServers.addAll(ready);
-        IdleMemoryMeasurement.run(memoryServers, settings.memorySizes(), resultsDir, System.out);
+        if (!settings.memorySizes().isEmpty()) {
+            IdleMemoryMeasurement.run(memoryServers, settings.memorySizes(), resultsDir, System.out);
+        }
         if (settings.bareCost() != null) {
             BareCostMeasurement.run(settings.bareCost(), builtIn, resultsDir, System.out);
         }
@@ -370,8 +383,8 @@ public final class BenchmarkMain {
         System.out.println("# results: " + resultsDir);
         System.out.println("# report:  " + reportDir.resolve(ReportGenerator.REPORT_FILE));
         List<String> headline = report.headline();
-        System.out.println(notes.warmEnoughToCompare() ? "# headline findings:"
-                : "# headline findings (no comparison of servers: the warm-up is too short to support one):");
+        System.out.println(notes.warmEnoughToCompare() || plans.isEmpty() ? "# headline findings:"
+                : "# headline findings (comparisons of servers left out: the warm-up is too short to support them):");
         headline.forEach(line -> System.out.println("#   " + line));
         System.out.println("# " + modeName + " mode took " + duration);
         return headline;
@@ -444,7 +457,8 @@ public final class BenchmarkMain {
      */
     static String estimate(List<Plan> plans, Settings settings, int memoryServers) {
         int trials = plans.stream().mapToInt(Plan::trials).sum();
-        long memoryMillis = memoryServers * (2_000L + settings.memorySizes().getLast() * 6 / 10);
+        long memoryMillis = settings.memorySizes().isEmpty() ? 0
+                : memoryServers * (2_000L + settings.memorySizes().getLast() * 6 / 10);
         long millis = trials * settings.iterationsMillis() + plans.stream().mapToLong(Plan::overheadMillis).sum() + memoryMillis
                 + settings.bareCostMillis();
         return String.format(Locale.ROOT, "%d trials, the memory measurement and the bare-server comparison, about %.0f min %02d s", trials,

@@ -128,8 +128,8 @@ public final class NettyEchoServer implements EchoServer {
 
     /** Writes every line back; flushes once per read batch, the Netty idiom. */
     private final class EchoHandler extends ChannelInboundHandlerAdapter {
-        /** After an overlong line: what the client still sends is read and dropped (the echo contract, rule 13). */
-        private boolean draining;
+        /** Set once the server has decided to close: what the client still sends is read and dropped. */
+        private boolean closing;
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
@@ -143,8 +143,8 @@ public final class NettyEchoServer implements EchoServer {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object line) {
-            if (draining) {
-                ReferenceCountUtil.release(line);
+            if (closing) {
+                ReferenceCountUtil.release(line); // drained, not echoed (LingeringClose, step 4)
                 return;
             }
             ctx.write(line); // the buffer is released by the transport once written
@@ -167,9 +167,7 @@ public final class NettyEchoServer implements EchoServer {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-            if (event instanceof ChannelInputShutdownEvent && draining) {
-                ctx.close(); // the client closed too, after our FIN: close() now sends no reset
-            } else if (event instanceof ChannelInputShutdownEvent) {
+            if (event instanceof ChannelInputShutdownEvent) {
                 // The client closed its side; the decoder has passed on the tail already.
                 ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             }
@@ -181,13 +179,14 @@ public final class NettyEchoServer implements EchoServer {
             Channel channel = ctx.channel();
             if (cause instanceof TooLongFrameException) {
                 log.warn(channel.remoteAddress(), "line longer than " + maxLine + " bytes: sending an error and disconnecting");
-                // The reply, FIN, then what the client still sends is read and dropped until it
-                // closes or the deadline: a close() with its bytes unread would reset the
-                // connection and destroy the echo on its way (LingeringClose, in common).
-                draining = true;
+                // The contract's lingering close (see common's LingeringClose): the echoes owed and
+                // the reply, FIN, then keep reading and dropping until the client closes (the
+                // input-shutdown event below closes the channel) or the deadline does. Closing
+                // with unread input would make the kernel reset the connection, losing the reply.
+                closing = true;
                 ctx.writeAndFlush(Unpooled.wrappedBuffer(Protocol.lineTooLongReply(maxLine)))
                         .addListener(written -> ((SocketChannel) channel).shutdownOutput());
-                channel.eventLoop().schedule(() -> channel.close(), LingeringClose.MAX_MILLIS, TimeUnit.MILLISECONDS);
+                ctx.executor().schedule(() -> channel.close(), LingeringClose.MAX_MILLIS, TimeUnit.MILLISECONDS);
             } else if (cause instanceof IOException lost) {
                 log.event(channel.remoteAddress(), "connection lost: " + lost.getMessage());
                 channel.close();

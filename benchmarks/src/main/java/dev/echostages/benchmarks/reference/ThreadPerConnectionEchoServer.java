@@ -103,8 +103,8 @@ public final class ThreadPerConnectionEchoServer implements EchoServer {
             } catch (LineTooLongException tooLong) {
                 log.warn(who, tooLong.getMessage() + ": sending an error and disconnecting");
                 out.write(Protocol.lineTooLongReply(maxLine));
-                // FIN, then read and drop until the client closes: closing on its unread bytes would
-                // reset the connection and destroy the echo on its way (LingeringClose, in common).
+                // FIN, then read and drop until the client closes: closing with its bytes unread
+                // would reset the connection and lose the reply (see LingeringClose).
                 LingeringClose.finAndDrain(client, System.nanoTime() + LingeringClose.MAX_MILLIS * 1_000_000);
                 outcome = "disconnected for an overlong line";
             }

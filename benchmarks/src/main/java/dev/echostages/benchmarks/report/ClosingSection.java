@@ -17,8 +17,10 @@ final class ClosingSection {
         }
         long met = key.stream().filter(f -> f.verdict() == Finding.Verdict.MET).count();
         long missed = key.stream().filter(f -> f.verdict() == Finding.Verdict.MISSED).count();
-        md.line("Targets: " + met + " met, " + missed + " missed" + (data.comparable() ? "."
-                : "; none of them is supported by this run, whose warm-up was too short for the servers' JITs."));
+        long unsupported = key.stream().filter(f -> f.verdict() != Finding.Verdict.NONE && f.comparison()
+                && !data.comparable()).count();
+        md.line("Targets: " + met + " met, " + missed + " missed" + (unsupported == 0 ? "."
+                : "; " + unsupported + " of them not supported by this run, whose warm-up was too short for the servers' JITs."));
         md.line();
         md.findings(key, data.comparable());
         if (!findings.nettyTargetMissed()) {

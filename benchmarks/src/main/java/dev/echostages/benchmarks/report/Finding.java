@@ -15,6 +15,7 @@ record Finding(String topic, String text, Verdict verdict, boolean comparison, b
         return new Finding(topic, text, Verdict.NONE, comparison, key);
     }
 
+    /** A target met or missed, in a comparison of servers' code. */
     static Finding target(String topic, String text, boolean met) {
         return new Finding(topic, text, met ? Verdict.MET : Verdict.MISSED, true, true);
     }

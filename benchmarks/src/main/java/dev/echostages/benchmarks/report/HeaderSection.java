@@ -89,6 +89,9 @@ final class HeaderSection {
                 relative.add(new double[] {row.primary().error() / row.primary().score()});
             }
         }
+        if (rows.isEmpty()) {
+            return "**This run ran no JMH benchmark**, only the measurements below, each of which says how it was made.";
+        }
         String warmUp = data.comparable() ? "" : String.format(Locale.ROOT, "**No comparison between servers is supported "
                 + "by this run:** each trial warmed up for %s s, less than the 3 s the servers' JITs need here, so it shows "
                 + "that every benchmark works, not how the servers compare. ", number(data.run().notes().warmupSeconds()));

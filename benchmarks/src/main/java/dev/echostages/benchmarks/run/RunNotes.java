@@ -11,6 +11,9 @@ public record RunNotes(String mode, double warmupSeconds, List<String> placement
         String cpuSource, List<OutsideServer> outsideServers, List<Trial> planned, List<FailedTrial> failed,
         String gridCuts, String duration) {
 
+    /** Seconds of warm-up after which the servers' JITs have settled on this machine. */
+    public static final double SETTLED_SECONDS = 3;
+
     /** An outside server and, when it could not be measured, why. */
     public record OutsideServer(String name, String command, String failure) {
     }
@@ -29,8 +32,9 @@ public record RunNotes(String mode, double warmupSeconds, List<String> placement
      * seconds of warm-up cannot tell one server's code from another's, only that each works.
      */
     public boolean warmEnoughToCompare() {
-        return warmupSeconds >= 3;
+        return warmupSeconds >= SETTLED_SECONDS;
     }
+
 
     public List<OutsideServer> outsideServers() {
         return outsideServers == null ? List.of() : outsideServers;
