@@ -9,7 +9,6 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.CompletionHandler;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -30,7 +29,6 @@ final class ChannelsConnection implements ConnectedClients.Client {
     private final EchoSession session;
     private final Log log;
     private final ConnectedClients clients;
-    private final Executor groupThreads;
     private final DebugMode.Handler<ChannelsConnection> handler;
     private final ReadBuffer readBuffer = new ReadBuffer();
     private final FairShare fairShare = new FairShare(4 * ReadBuffer.MAX);
@@ -41,16 +39,15 @@ final class ChannelsConnection implements ConnectedClients.Client {
     private boolean closed;
 
     ChannelsConnection(AsynchronousSocketChannel channel, int maxLine, Log log, EchoSession.LineHook hook, MemoryBudget budget,
-            ConnectedClients clients, Executor groupThreads, DebugMode.Handler<ChannelsConnection> handler) throws IOException {
+            ConnectedClients clients, DebugMode.Handler<ChannelsConnection> handler) throws IOException {
         this.channel = channel;
         this.address = channel.getRemoteAddress();
         this.log = log;
         this.clients = clients;
-        this.groupThreads = groupThreads;
         this.handler = handler;
-        // Over budget, the client holding the most may be silent: a group thread acts on it now.
+        // Over budget, the client holding the most may be silent: a thread of its own acts on it now.
         this.session = new EchoSession(address, maxLine, log, hook,
-                budget.open(address, () -> groupThreads.execute(() -> guard(this, "budget", () -> change(EchoSession::closeIfOverBudget)))));
+                budget.open(address, () -> Thread.ofVirtual().start(() -> guard(this, "budget", () -> change(EchoSession::closeIfOverBudget)))));
     }
 
     synchronized void start() {
@@ -72,8 +69,8 @@ final class ChannelsConnection implements ConnectedClients.Client {
                 log.error(address, "read handler failed, closing this client after the echo it is owed", handlerFailed);
                 session.closeAfterOwed("closed after a handler failure");
             }
+            turnOver = fairShare.turnIsOver(count, readBuffer.capacity());
             readBuffer.adapt(count);
-            turnOver = fairShare.turnIsOver(count);
         }
         progress();
     }
@@ -110,8 +107,10 @@ final class ChannelsConnection implements ConnectedClients.Client {
             reading = true;
             ByteBuffer buffer = readBuffer.forRead();
             if (turnOver) {
+                // Started from outside the group, a read whose data is waiting completes through
+                // the group's queue, behind everybody waiting, instead of at once on this thread.
                 turnOver = false;
-                groupThreads.execute(() -> guard(this, "read", () -> read(buffer))); // behind everybody waiting
+                Thread.ofVirtual().start(() -> guard(this, "read", () -> read(buffer)));
             } else {
                 read(buffer);
             }

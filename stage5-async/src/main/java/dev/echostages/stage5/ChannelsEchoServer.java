@@ -91,7 +91,7 @@ public final class ChannelsEchoServer implements EchoServer {
             acceptBackoff.succeeded();
             try {
                 channel.setOption(StandardSocketOptions.TCP_NODELAY, true); // an echo is wanted now: no Nagle delay
-                var connection = new ChannelsConnection(channel, maxLine, log, lineHook, budget, clients, threads.pool, handler);
+                var connection = new ChannelsConnection(channel, maxLine, log, lineHook, budget, clients, handler);
                 if (clients.admit(connection)) {
                     connection.start(); // its first read; from here on, its callbacks drive it
                 }

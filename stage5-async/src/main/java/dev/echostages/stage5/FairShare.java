@@ -4,10 +4,10 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Pitfall 1, fairness (CONTRACT item 7): a client whose socket always has data must not keep the
- * thread that serves it. Both servers count the bytes a client is served since its last turn
- * ended; past a budget its turn is over, and it queues behind the others. (Counting bytes in a row
- * instead, reset whenever a read comes back short, would let a client that sends in small pieces
- * never end its turn: a short read does not mean the next one waits.)
+ * thread that serves it. Both servers count the bytes a client is served in a row: reads that
+ * filled the buffer, so that more was probably waiting. A read that comes back short found the
+ * socket dry: the client paused, its next read waits for it anyway, and the count starts again.
+ * Past a budget in a row, the client's turn is over and it queues behind the others.
  * <ul>
  *   <li>Virtual threads are not time-sliced: one runs until it blocks, and a client with data
  *       always waiting never blocks in {@code read()}. With one carrier nobody else would run,
@@ -22,20 +22,24 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class FairShare {
     private final int budget;
-    private int servedThisTurn;
+    private int servedInARow;
 
-    /** {@code budget}: bytes per turn; one or a few full reads. */
+    /** {@code budget}: bytes in a row per turn; one or a few full reads. */
     FairShare(int budget) {
         this.budget = budget;
     }
 
-    /** After each read of {@code count} bytes (-1 at the end of the stream): true when the turn is over. */
-    boolean turnIsOver(int count) {
-        servedThisTurn += Math.max(count, 0);
-        if (servedThisTurn < budget) {
+    /** After each read of {@code count} bytes into a buffer of {@code capacity}: true when the turn is over. */
+    boolean turnIsOver(int count, int capacity) {
+        if (count < capacity) {
+            servedInARow = 0; // the socket ran dry: the client paused
             return false;
         }
-        servedThisTurn = 0;
+        servedInARow += count;
+        if (servedInARow < budget) {
+            return false;
+        }
+        servedInARow = 0;
         return true;
     }
 

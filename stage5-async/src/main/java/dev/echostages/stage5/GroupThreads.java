@@ -3,24 +3,23 @@ package dev.echostages.stage5;
 import dev.echostages.common.Log;
 import java.io.IOException;
 import java.nio.channels.AsynchronousChannelGroup;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The channels server's thread group, on a pool of our own ({@code channels-1}, ...): only then can
- * the stop shut its threads down and wait for them (pitfall 4, a stop that leaves threads behind),
- * and a client whose turn is over queue its next read behind the others ({@link FairShare}). One
- * thread per core: a handler must never block, it holds one of them.
+ * The channels server's thread group, of our own ({@code channels-1}, ...): only then can the stop
+ * shut its threads down and wait for them (a stop that leaves threads behind).
+ *
+ * <p>A fixed group: one thread per core waits on epoll itself and runs the callbacks of whatever it
+ * finds ready, on the spot. A group built on an executor ({@code withThreadPool}, or the JDK's
+ * default group) also has an internal thread that waits on epoll and hands what it finds to a
+ * pool thread: a wake-up of another thread, a context switch, for many reads and writes. A
+ * handler must never block: it holds one of these threads.
  */
 final class GroupThreads {
-    final ExecutorService pool;
     final AsynchronousChannelGroup group;
 
     GroupThreads() throws IOException {
-        pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(),
-                Thread.ofPlatform().name("channels-", 1).daemon().factory());
-        group = AsynchronousChannelGroup.withThreadPool(pool);
+        group = AsynchronousChannelGroup.withFixedThreadPool(count(), Thread.ofPlatform().name("channels-", 1).daemon().factory());
     }
 
     int count() {

@@ -27,6 +27,10 @@ final class ReadBuffer {
         return buffer.clear();
     }
 
+    int capacity() {
+        return buffer.capacity();
+    }
+
     /** The bytes a read of {@code count} bytes put in the buffer {@link #forRead()} gave out (count >= 0). */
     ByteBuffer filled(int count) {
         return buffer.limit(count).position(0);

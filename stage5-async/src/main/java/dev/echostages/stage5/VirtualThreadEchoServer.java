@@ -85,13 +85,14 @@ public final class VirtualThreadEchoServer implements EchoServer {
             socket.setTcpNoDelay(true); // each write is a whole read's echo: nothing to gain by waiting
             var fairShare = new FairShare(ReadBuffer.MAX);
             while (!session.isFinished() && !session.lingerExpired()) {
-                // While closing, a read waits no longer than the lingering close may last.
-                socket.setSoTimeout(session.closing() ? (int) Math.max(1, session.lingerMillisLeft()) : 0);
+                if (session.closing()) { // a read waits no longer than the lingering close may last
+                    socket.setSoTimeout((int) Math.max(1, session.lingerMillisLeft()));
+                }
                 ByteBuffer input = client.buffer.forRead();
                 // Parks this virtual thread (not its carrier) until bytes arrive, or -1 at end of stream.
                 int count = client.in.read(input.array(), 0, input.capacity());
                 handler.handle(client, count);
-                if (fairShare.turnIsOver(count)) {
+                if (fairShare.turnIsOver(count, input.capacity())) {
                     FairShare.yieldCarrier();
                 }
             }
