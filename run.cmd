@@ -42,8 +42,9 @@ shift
 goto collect
 :collected
 
-set "SOURCES=%HERE%\pom.xml %HERE%\%MODULE%\src %HERE%\%MODULE%\pom.xml %HERE%\common\src %HERE%\common\pom.xml"
-if /i "%MODULE%"=="benchmarks" for /d %%D in ("%HERE%\stage*-*") do call set "SOURCES=%%SOURCES%% %%D\src %%D\pom.xml"
+rem What goes into the jar: main code (not tests), common's launcher, the poms.
+set "SOURCES=%HERE%\pom.xml %HERE%\common\src\launcher %HERE%\%MODULE%\src\main %HERE%\%MODULE%\pom.xml %HERE%\common\src\main %HERE%\common\pom.xml"
+if /i "%MODULE%"=="benchmarks" for /d %%D in ("%HERE%\stage*-*") do call set "SOURCES=%%SOURCES%% %%D\src\main %%D\pom.xml"
 set "JAR=%HERE%\%MODULE%\target\%MODULE%.jar"
 if /i "%MODULE%"=="tools" set "JAR=%HERE%\tools\target\checker.jar"
 
@@ -62,7 +63,7 @@ call :ask_launcher --java-home-if-built "%JAR%" %SOURCES%
 if "%STATUS%"=="3" (
     echo run: building %MODULE% with mvnw.cmd ^(%REPLY%^), a few seconds; the first build downloads Maven and the libraries 1>&2
     pushd "%HERE%"
-    call mvnw.cmd -q -pl %MODULE% -am package -DskipTests
+    call mvnw.cmd -q -B -pl %MODULE% -am package -DskipTests
     set "BUILD=%ERRORLEVEL%"
     popd
     call :after_build || exit /b 1
