@@ -4,7 +4,7 @@ rem   run.cmd stage5 --carriers 1 --debug    run.cmd demo stage2    run.cmd chec
 rem What differs from ./run: cmd cannot replace itself with java, so java runs as its child. Ctrl-C
 rem reaches both; the server stops and logs as usual, then cmd asks "Terminate batch job (Y/N)?":
 rem either answer ends the script, with the server's exit status for N. Arguments are passed on as
-rem typed, so quote one that holds spaces or cmd's special characters (& | < > ^).
+rem typed, so quote one that holds spaces or one of cmd's special characters.
 setlocal EnableExtensions
 set "HERE=%~dp0"
 set "HERE=%HERE:~0,-1%"
@@ -15,26 +15,40 @@ if "%~1"=="" goto usage
 set "WHAT=%~1"
 shift
 set "MODULE="
-if /i "%WHAT%"=="demo" (
-    if "%~1"=="" goto usage
-    call :stage_module "%~1" || exit /b 2
-    shift
-) else if /i "%WHAT%"=="checker" (
-    if not exist "%HERE%\tools\pom.xml" (
-        echo run: the checker is not in this checkout ^(no tools\ module^): it is built as tools\target\checker.jar 1>&2
-        exit /b 1
-    )
-    set "MODULE=tools"
-) else if /i "%WHAT%"=="benchmarks" (
-    set "MODULE=benchmarks"
-) else if /i "%WHAT:~0,5%"=="stage" (
-    call :stage_module "%WHAT%" || exit /b 2
-) else (
-    goto usage
-)
+set "ARGS="
+if /i "%WHAT%"=="demo" goto command_demo
+if /i "%WHAT%"=="checker" goto command_checker
+if /i "%WHAT%"=="benchmarks" goto command_benchmarks
+if /i not "%WHAT:~0,5%"=="stage" goto usage
+call :stage_module "%WHAT%" || exit /b 2
+goto collect
+
+:command_demo
+if "%~1"=="" goto usage
+call :stage_module "%~1" || exit /b 2
+shift
+goto collect
+
+:command_checker
+if exist "%HERE%\tools\pom.xml" goto command_checker_present
+echo run: the checker is not in this checkout (no tools\ module): it is built as tools\target\checker.jar 1>&2
+exit /b 1
+:command_checker_present
+set "MODULE=tools"
+goto collect
+
+:command_benchmarks
+if /i "%~1"=="quick" goto command_benchmarks_mode
+if /i "%~1"=="full" goto command_benchmarks_mode
+if /i "%~1"=="smoke" goto command_benchmarks_mode
+if /i "%~1"=="memory" goto command_benchmarks_mode
+if /i "%~1"=="report" goto command_benchmarks_mode
+goto usage
+:command_benchmarks_mode
+set "MODULE=benchmarks"
+goto collect
 
 rem Everything after the command word(s), as typed.
-set "ARGS="
 :collect
 if "%~1"=="" goto collected
 set ARGS=%ARGS% %1
@@ -60,34 +74,38 @@ if not defined BOOT (
 
 set "ANSWER=%TEMP%\echostages-run-%RANDOM%%RANDOM%.txt"
 call :ask_launcher --java-home-if-built "%JAR%" %SOURCES%
-if "%STATUS%"=="3" (
-    echo run: building %MODULE% with mvnw.cmd ^(%REPLY%^), a few seconds; the first build downloads Maven and the libraries 1>&2
-    pushd "%HERE%"
-    call mvnw.cmd -q -B -pl %MODULE% -am package -DskipTests
-    set "BUILD=%ERRORLEVEL%"
-    popd
-    call :after_build || exit /b 1
-    call :ask_launcher --print-java-home
-)
+rem Labels and gotos rather than blocks in parentheses: cmd expands %VARIABLES% in a block before
+rem it runs it, and a ")" in a path would end the block early.
+if not "%STATUS%"=="3" goto built
+echo run: building %MODULE% with mvnw.cmd (%REPLY%), a few seconds; the first build downloads Maven and the libraries 1>&2
+pushd "%HERE%"
+call mvnw.cmd -q -B -pl %MODULE% -am package -DskipTests
+set "BUILD=%ERRORLEVEL%"
+popd
+if not "%BUILD%"=="0" exit /b %BUILD%
+if /i "%MODULE%"=="tools" if not exist "%JAR%" goto checker_not_built
+call :ask_launcher --print-java-home
+:built
 if not "%STATUS%"=="0" exit /b %STATUS%
 
-if /i "%WHAT%"=="demo" (
-    for /f "tokens=2 delims=<>" %%M in ('findstr /c:"<stage.main>" "%HERE%\%MODULE%\pom.xml"') do set "STAGE_MAIN=%%M"
-    call "%REPLY%\bin\java.exe" -cp "%JAR%" %DEMO% %%STAGE_MAIN%% %ARGS%
-) else if /i "%WHAT%"=="benchmarks" (
-    "%REPLY%\bin\java.exe" -Dsun.misc.unsafe.memory.access=allow -jar "%JAR%" %ARGS%
-) else (
-    "%REPLY%\bin\java.exe" -jar "%JAR%" %ARGS%
-)
+if /i "%WHAT%"=="demo" goto demo
+if /i "%WHAT%"=="benchmarks" goto benchmarks
+"%REPLY%\bin\java.exe" -jar "%JAR%" %ARGS%
 exit /b %ERRORLEVEL%
 
-:after_build
-if not "%BUILD%"=="0" exit /b 1
-if /i "%MODULE%"=="tools" if not exist "%JAR%" (
-    echo run: the tools module built, but without tools\target\checker.jar: the checker is not built by this checkout yet 1>&2
-    exit /b 1
-)
-exit /b 0
+:demo
+for /f "tokens=2 delims=<>" %%M in ('findstr /c:"<stage.main>" "%HERE%\%MODULE%\pom.xml"') do set "STAGE_MAIN=%%M"
+"%REPLY%\bin\java.exe" -cp "%JAR%" %DEMO% %STAGE_MAIN% %ARGS%
+exit /b %ERRORLEVEL%
+
+:benchmarks
+rem As the benchmarks' exec:exec runs them: JMH reads fields through sun.misc.Unsafe.
+"%REPLY%\bin\java.exe" -Dsun.misc.unsafe.memory.access=allow -jar "%JAR%" %ARGS%
+exit /b %ERRORLEVEL%
+
+:checker_not_built
+echo run: the tools module built, but without tools\target\checker.jar: the checker is not built by this checkout yet 1>&2
+exit /b 1
 
 rem Sets REPLY to the JDK 21+ home (STATUS 0), or to why the jar must be built (STATUS 3). After a
 rem build it asks --print-java-home only: a file dated in the future would stay "newer".
