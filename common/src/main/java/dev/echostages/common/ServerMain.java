@@ -101,11 +101,13 @@ public final class ServerMain {
                 for (InetAddress address : network.inetAddresses().toList()) {
                     boolean sameFamily = wildcard instanceof Inet6Address || address instanceof Inet4Address;
                     if (sameFamily && !address.isLinkLocalAddress() && !address.isLoopbackAddress()) {
-                        reachable.add(Addresses.of(new InetSocketAddress(address, port)) + " (" + network.getName() + ")");
+                        // Without the interface's name (%eth0) the JDK adds: another machine has its own.
+                        InetAddress typed = InetAddress.getByAddress(address.getAddress());
+                        reachable.add(Addresses.of(new InetSocketAddress(typed, port)) + " (" + network.getName() + ")");
                     }
                 }
             }
-        } catch (SocketException cannotList) {
+        } catch (SocketException | UnknownHostException cannotList) {
             reachable.add("(the interfaces cannot be listed: " + cannotList.getMessage() + ")");
         }
         return reachable;
@@ -176,7 +178,8 @@ public final class ServerMain {
         System.out.println("PID " + ProcessHandle.current().pid());
         System.out.flush();
         if (!bound.getAddress().isLoopbackAddress()) {
-            String warning = "bound to " + Addresses.host(bound.getAddress())
+            String listening = Addresses.of(bound);
+            String warning = "bound to " + listening.substring(0, listening.lastIndexOf(':')) // 0.0.0.0, [::]
                     + ": anyone who can reach this machine on the network can connect";
             if (bound.getAddress().isAnyLocalAddress()) {
                 List<String> reachable = reachableAt(bound.getAddress(), bound.getPort());

@@ -263,7 +263,17 @@ public final class TwoClientScenario {
         // Every action is recorded as it starts: the server may react before the call returns.
         record(who, Kind.CONNECT, "connects");
         socket.setTcpNoDelay(true);
+        if (server.getAddress().isLoopbackAddress()) {
+            // Bound first, so its name is known before the server can log the connect: a connect
+            // returns after the handshake, and the server may accept and log in between.
+            socket.bind(new InetSocketAddress(server.getAddress(), 0));
+            name(who, socket);
+        }
         socket.connect(server, (int) ECHO_WAIT.toMillis());
+        name(who, socket);
+    }
+
+    private void name(String who, Socket socket) {
         String address = Addresses.of(socket.getLocalSocketAddress()); // as the server log prints it
         if (who.equals("A")) {
             addressOfA = address;
