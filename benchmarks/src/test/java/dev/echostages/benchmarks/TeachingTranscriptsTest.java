@@ -3,10 +3,10 @@ package dev.echostages.benchmarks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.echostages.common.ServerProcess;
-import dev.echostages.common.testing.Measured;
-import dev.echostages.common.testing.ReadmeTranscripts;
-import dev.echostages.common.testing.TestClient;
+import dev.echostages.tools.ServerProcess;
+import dev.echostages.tools.testing.Measured;
+import dev.echostages.tools.testing.ReadmeTranscripts;
+import dev.echostages.tools.testing.TestClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
