@@ -11,19 +11,17 @@ import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.CompletionHandler;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
- * One client of the channels server: its read and write callbacks.
- *
- * <p>"Read, echo, read again" is spread over callbacks, and its state lives in fields. The read
- * and the write callbacks may run at once on two group threads, so every method that touches the
- * state holds this object's lock: cheap (starting an asynchronous read or write returns at once)
- * and reentrant, which matters, because when data is already there the JDK may call a handler
- * directly inside {@code read()} or {@code write()}, on this same thread.
- *
- * <p>The rules: one read and one write outstanding at a time (a second throws
- * {@code ReadPendingException}); a partial write is followed by a write of the rest; no read while
- * too much echo is unsent; no exception escapes a handler ({@link #guard}).
+ * One client of the channels server: "read, echo, read again", spread over callbacks, its state in
+ * fields. The read and the write callbacks may run at once on two group threads, so every method
+ * that touches the state holds this object's lock: cheap (starting an asynchronous read or write
+ * returns at once) and reentrant, which matters, because when data is already there the JDK may
+ * call a handler directly inside {@code read()} or {@code write()}, on this same thread. The rules:
+ * one read and one write outstanding at a time (a second throws {@code ReadPendingException}); a
+ * partial write is followed by a write of the rest; no read while too much echo is unsent; no
+ * exception escapes a handler ({@link #guard}).
  */
 final class ChannelsConnection implements ConnectedClients.Client {
 
@@ -37,22 +35,22 @@ final class ChannelsConnection implements ConnectedClients.Client {
     private final ReadBuffer readBuffer = new ReadBuffer();
     private final FairShare fairShare = new FairShare(4 * ReadBuffer.MAX);
     private boolean reading;
-    /** Set when this client has had its share of a group thread: the next read queues behind the others. */
-    private boolean turnOver;
     private boolean writing;
+    /** Set when this client has had its share of a group thread: its next read queues behind the others. */
+    private boolean turnOver;
     private boolean closed;
 
-    ChannelsConnection(AsynchronousSocketChannel channel, SocketAddress address, int maxLine, Log log, EchoSession.LineHook hook,
-            MemoryBudget budget, ConnectedClients clients, Executor groupThreads, DebugMode.Handler<ChannelsConnection> handler) {
+    ChannelsConnection(AsynchronousSocketChannel channel, int maxLine, Log log, EchoSession.LineHook hook, MemoryBudget budget,
+            ConnectedClients clients, Executor groupThreads, DebugMode.Handler<ChannelsConnection> handler) throws IOException {
         this.channel = channel;
-        this.address = address;
+        this.address = channel.getRemoteAddress();
         this.log = log;
         this.clients = clients;
         this.groupThreads = groupThreads;
         this.handler = handler;
-        // Over budget, the client holding the most may be silent: a group thread looks at it now.
+        // Over budget, the client holding the most may be silent: a group thread acts on it now.
         this.session = new EchoSession(address, maxLine, log, hook,
-                budget.open(address, () -> groupThreads.execute(() -> guard(this, "memory budget", this::overBudget))));
+                budget.open(address, () -> groupThreads.execute(() -> guard(this, "budget", () -> change(EchoSession::closeIfOverBudget)))));
     }
 
     synchronized void start() {
@@ -70,8 +68,7 @@ final class ChannelsConnection implements ConnectedClients.Client {
         } else {
             try {
                 clients.received(session, readBuffer.filled(count));
-            } catch (RuntimeException | IOException handlerFailed) {
-                // The lines before the failing one are queued already: they go out, then we close.
+            } catch (RuntimeException | IOException handlerFailed) { // the book's lesson: logged, with its client; not lost
                 log.error(address, "read handler failed, closing this client after the echo it is owed", handlerFailed);
                 session.closeAfterOwed("closed after a handler failure");
             }
@@ -95,9 +92,8 @@ final class ChannelsConnection implements ConnectedClients.Client {
             return;
         }
         if (!writing && session.hasUnsent()) {
-            writing = true;
-            // The session never moves bytes it has handed out, so more echo may be queued while this is in flight.
-            write(session.unsent());
+            writing = true; // the session never moves bytes it handed out: more echo may be queued meanwhile
+            channel.write(session.unsent(), deadline(), TimeUnit.MILLISECONDS, this, WHEN_WRITTEN);
         }
         if (!writing && session.wantsFin()) {
             try {
@@ -122,21 +118,13 @@ final class ChannelsConnection implements ConnectedClients.Client {
         }
     }
 
-    /** While closing, no read or write may wait longer than the lingering close may last. */
     private void read(ByteBuffer buffer) {
-        if (session.closing()) {
-            channel.read(buffer, Math.max(1, session.lingerMillisLeft()), TimeUnit.MILLISECONDS, this, WHEN_READ);
-        } else {
-            channel.read(buffer, this, WHEN_READ);
-        }
+        channel.read(buffer, deadline(), TimeUnit.MILLISECONDS, this, WHEN_READ);
     }
 
-    private void write(ByteBuffer echo) {
-        if (session.closing()) {
-            channel.write(echo, Math.max(1, session.lingerMillisLeft()), TimeUnit.MILLISECONDS, this, WHEN_WRITTEN);
-        } else {
-            channel.write(echo, this, WHEN_WRITTEN);
-        }
+    /** No time limit (0), except while closing: then no read or write may outlast the lingering close. */
+    private long deadline() {
+        return session.closing() ? Math.max(1, session.lingerMillisLeft()) : 0;
     }
 
     private synchronized void onFailure(String operation, Throwable failed) {
@@ -151,8 +139,9 @@ final class ChannelsConnection implements ConnectedClients.Client {
         }
     }
 
-    private synchronized void overBudget() {
-        session.closeIfOverBudget();
+    /** From outside the callbacks (the stop, the budget, a refusal): a change to the session, then what it calls for. */
+    private synchronized void change(Consumer<EchoSession> change) {
+        change.accept(session);
         progress();
     }
 
@@ -162,27 +151,17 @@ final class ChannelsConnection implements ConnectedClients.Client {
     }
 
     @Override
-    public EchoSession session() {
-        return session;
+    public void refuse(byte[] reply) {
+        change(refused -> refused.closeWithReply(reply, "refused"));
     }
 
-    @Override
-    public synchronized void refuse(byte[] reply) {
-        session.closeWithReply(reply, "refused");
-        progress();
-    }
-
-    /**
-     * See ConnectedClients. Unlike a socket, a channel cannot say whether bytes sit unread in its
-     * buffer: a line arriving in this very instant is lost with an idle client's connection.
-     */
+    /** See ConnectedClients. A channel cannot say whether bytes sit unread: a line arriving this instant goes with an idle client. */
     @Override
     public synchronized void stopReading() {
         if (reading && session.isIdle() && !session.closing()) {
             close("closed at the stop, idle");
         } else if (!session.isIdle()) {
-            session.closeAfterLine(ConnectedClients.STOPPED_BETWEEN_LINES);
-            progress();
+            change(stopped -> stopped.closeAfterLine(ConnectedClients.STOPPED_BETWEEN_LINES));
         }
     }
 
@@ -200,49 +179,51 @@ final class ChannelsConnection implements ConnectedClients.Client {
         }
     }
 
-    /* Both handlers are shared by every connection; the connection travels as the attachment. */
-    private static final CompletionHandler<Integer, ChannelsConnection> WHEN_READ = new CompletionHandler<>() {
+    /** The two callbacks, shared by every connection; the connection travels as the attachment. */
+    private record Callback(String operation) implements CompletionHandler<Integer, ChannelsConnection> {
         @Override
         public void completed(Integer count, ChannelsConnection connection) {
-            guard(connection, "read", () -> connection.handler.handle(connection, count));
+            try {
+                if (this == WHEN_READ) {
+                    connection.handler.handle(connection, count);
+                } else {
+                    connection.onWritten(count);
+                }
+            } catch (IOException | RuntimeException | Error failure) {
+                connection.handlerFailed(operation, failure);
+            }
         }
 
         @Override
         public void failed(Throwable failure, ChannelsConnection connection) {
-            guard(connection, "read", () -> connection.onFailure("read", failure));
+            guard(connection, operation, () -> connection.onFailure(operation, failure));
         }
-    };
+    }
 
-    private static final CompletionHandler<Integer, ChannelsConnection> WHEN_WRITTEN = new CompletionHandler<>() {
-        @Override
-        public void completed(Integer count, ChannelsConnection connection) {
-            guard(connection, "write", () -> connection.onWritten(count));
-        }
+    private static final Callback WHEN_READ = new Callback("read");
+    private static final Callback WHEN_WRITTEN = new Callback("write");
 
-        @Override
-        public void failed(Throwable failure, ChannelsConnection connection) {
-            guard(connection, "write", () -> connection.onFailure("write", failure));
-        }
-    };
-
-    /** A piece of a handler's work, which may throw. */
     private interface Work {
         void run() throws IOException;
     }
 
     /**
-     * The border between the JDK and our code. An exception that escapes a completion handler is
-     * returned to nobody: the group's thread dies, the stack trace goes to stderr without the
-     * client's address, and the connection is forgotten, its client waiting forever (asyncio's
-     * "Task exception was never retrieved", Java style). So every handler body runs here: a
-     * failure, an {@code Error} included, is logged with its client, and that one client is closed.
+     * The border between the JDK and our code: every callback and task runs inside one. An
+     * exception that escapes a completion handler is returned to nobody: the thread dies, the trace
+     * goes to stderr without the client's address, and the connection is forgotten, its client
+     * waiting forever (asyncio's "Task exception was never retrieved"). Here a failure, an
+     * {@code Error} included, is logged with its client, and that one client is closed.
      */
     private static void guard(ChannelsConnection connection, String operation, Work body) {
         try {
             body.run();
         } catch (IOException | RuntimeException | Error failure) {
-            connection.log.error(connection.address, operation + " handler failed, closing this client: " + failure, failure);
-            connection.closeNow("closed after a handler failure");
+            connection.handlerFailed(operation, failure);
         }
+    }
+
+    private void handlerFailed(String operation, Throwable failure) {
+        log.error(address, operation + " handler failed, closing this client: " + failure, failure);
+        closeNow("closed after a handler failure");
     }
 }

@@ -9,30 +9,20 @@ import dev.echostages.common.MemoryBudget;
 import dev.echostages.common.ServerOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
-import java.nio.channels.AsynchronousChannelGroup;
 import java.nio.channels.AsynchronousServerSocketChannel;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Stage 5, the callback server ({@code --server channels}): NIO.2 completion handlers.
  *
- * <p>What it adds. Stage 4 asked a selector "which sockets are ready?" and then did each read and
- * write itself. Here the JDK does the whole operation: "read into this buffer, and call me back
- * when it is done". An {@link AsynchronousSocketChannel} performs the read and a completion
- * handler is called with the result on a thread of our channel group: the proactor pattern, the
- * closest Java kin of asyncio's loop resuming a task when {@code sock_recv} has data. On Linux the
- * JDK builds it on epoll: stage 4's selector, run for us. This file is the wiring (the group,
- * accepting, stopping); one client's callbacks are in {@link ChannelsConnection}, the way Netty's
- * echo example splits server from handler.
- *
- * <p>What goes wrong: the code is turned inside out, its state in fields under a lock; and a read
- * must own its buffer before any data arrives, so every silent client pins one ({@link ReadBuffer}).
+ * <p>Stage 4 asked a selector "which sockets are ready?" and then did each read and write itself.
+ * Here the JDK does the whole operation: "read into this buffer, and call me back when it is done".
+ * An {@link AsynchronousSocketChannel} performs the read and a completion handler is called with
+ * the result on a thread of our group: the proactor pattern, the closest Java kin of asyncio's loop
+ * resuming a task when {@code sock_recv} has data. On Linux the JDK builds it on epoll: stage 4's
+ * selector, run for us. This file is the wiring; one client's callbacks are in {@link ChannelsConnection}.
  */
 public final class ChannelsEchoServer implements EchoServer {
 
@@ -43,9 +33,7 @@ public final class ChannelsEchoServer implements EchoServer {
     private final DebugMode.Handler<ChannelsConnection> handler;
     private final ConnectedClients clients;
     private final AcceptBackoff acceptBackoff;
-    /** The group's threads are ours: only then can the stop shut them down, and a client whose turn is over queue there. */
-    private final ExecutorService groupThreads;
-    private final AsynchronousChannelGroup group;
+    private final GroupThreads threads;
     private final AsynchronousServerSocketChannel listener;
     private final InetSocketAddress localAddress;
 
@@ -57,17 +45,14 @@ public final class ChannelsEchoServer implements EchoServer {
         this.lineHook = Boom.hook(debug);
         this.handler = DebugMode.timed(debug, ChannelsConnection::onRead, ChannelsConnection::address);
         InetSocketAddress bindAddress = options.bindAddress(); // a bad host fails before any thread starts
-        // A handler must never block: it holds one of these threads, one per core.
-        this.groupThreads = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(),
-                Thread.ofPlatform().name("channels-", 1).daemon().factory());
-        this.group = AsynchronousChannelGroup.withThreadPool(groupThreads);
+        this.threads = new GroupThreads();
         try {
-            listener = AsynchronousServerSocketChannel.open(group);
+            listener = AsynchronousServerSocketChannel.open(threads.group);
             listener.setOption(StandardSocketOptions.SO_REUSEADDR, true); // restart at once despite TIME_WAIT
             listener.bind(bindAddress, ConnectedClients.BACKLOG);
             localAddress = (InetSocketAddress) listener.getLocalAddress();
         } catch (IOException | RuntimeException cannotListen) {
-            group.shutdownNow();
+            threads.group.shutdownNow();
             throw cannotListen;
         }
         this.clients = new ConnectedClients(log, options, listener);
@@ -80,14 +65,13 @@ public final class ChannelsEchoServer implements EchoServer {
     }
 
     /**
-     * Accepts on the caller's thread by waiting on each accept's {@code Future}: a completed accept
-     * handed to a completion handler would wait in the group's queue behind every busy client's
-     * reads, and newcomers with it.
+     * Accepts on the caller's thread, waiting on each accept's {@code Future}: a completed accept
+     * given to a completion handler would wait in the group's queue behind every busy client's reads.
      */
     @Override
     public void serve() throws IOException {
         BeforeTheFirstAccept.prepare(ChannelsConnection.class);
-        log.event("serving with completion handlers on " + Runtime.getRuntime().availableProcessors() + " group thread(s)");
+        log.event("serving with completion handlers on " + threads.count() + " group thread(s)");
         while (!clients.stopping()) {
             AsynchronousSocketChannel channel;
             try {
@@ -106,11 +90,10 @@ public final class ChannelsEchoServer implements EchoServer {
             }
             acceptBackoff.succeeded();
             try {
-                SocketAddress address = channel.getRemoteAddress();
                 channel.setOption(StandardSocketOptions.TCP_NODELAY, true); // an echo is wanted now: no Nagle delay
-                var connection = new ChannelsConnection(channel, address, maxLine, log, lineHook, budget, clients, groupThreads, handler);
+                var connection = new ChannelsConnection(channel, maxLine, log, lineHook, budget, clients, threads.pool, handler);
                 if (clients.admit(connection)) {
-                    connection.start();
+                    connection.start(); // its first read; from here on, its callbacks drive it
                 }
             } catch (IOException goneAlready) {
                 log.event("a client left before it could be served: " + goneAlready.getMessage());
@@ -123,22 +106,6 @@ public final class ChannelsEchoServer implements EchoServer {
     /** The stop rule of {@link ConnectedClients}, then the group's threads go too. */
     @Override
     public void stop() {
-        clients.stop(this::shutDownGroup);
-    }
-
-    private void shutDownGroup() {
-        try {
-            group.shutdownNow(); // every channel is closed by now; the threads end once their last handler returns
-            if (group.awaitTermination(1, TimeUnit.SECONDS)) {
-                log.event("stop: channel group terminated, its threads are gone");
-            } else {
-                log.warn("stop: channel group threads still busy after 1 s; leaving them");
-            }
-        } catch (IOException failure) {
-            log.warn("stop: shutting down the channel group failed: " + failure);
-        } catch (InterruptedException interrupted) {
-            log.warn("stop: interrupted while shutting down the channel group");
-            Thread.currentThread().interrupt();
-        }
+        clients.stop(() -> threads.shutDown(log));
     }
 }

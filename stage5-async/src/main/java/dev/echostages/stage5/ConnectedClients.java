@@ -54,8 +54,6 @@ final class ConnectedClients {
     interface Client {
         SocketAddress address();
 
-        EchoSession session();
-
         /** Past {@code --max-clients}: send {@code reply}, then the lingering close, without admitting it. */
         void refuse(byte[] reply);
 
