@@ -13,8 +13,10 @@ import dev.echostages.benchmarks.run.MachineFacts;
 import dev.echostages.benchmarks.run.RunFolder;
 import dev.echostages.benchmarks.run.RunNotes;
 import dev.echostages.tools.ServerProcess;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -352,9 +354,11 @@ public final class BenchmarkMain {
                 done = run(plan.withServers(ready), settings, false, results, failed, total, done);
             }
         }
-        try (PrintStream out = new PrintStream(Files.newOutputStream(resultsDir.resolve(RunFolder.JMH_FILE)), true, "UTF-8")) {
+        ByteArrayOutputStream json = new ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(json, true, StandardCharsets.UTF_8)) {
             ResultFormatFactory.getInstance(ResultFormatType.JSON, out).writeOut(results);
         }
+        RunFolder.writeJmh(resultsDir, json.toString(StandardCharsets.UTF_8));
 
         List<String> memoryServers = new ArrayList<>(builtIn);
         memoryServers.addAll(ready);

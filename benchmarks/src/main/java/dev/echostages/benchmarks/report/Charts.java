@@ -33,13 +33,17 @@ final class Charts {
     record Series(String name, List<Double> values, List<Double> errors) {
     }
 
-    /** Okabe and Ito's colour-blind-safe palette, then two darker tones for outside servers. */
+    /**
+     * Colours from Okabe and Ito's colour-blind-safe palette and a few darker tones, in the order of
+     * {@link ServerKind} (busy loop, selector, NIO.2, virtual, threads, Netty), then outside servers.
+     * Neighbours in hue (the selector's blue) get markers that differ in shape as well.
+     */
     private static final List<Color> PALETTE = List.of(new Color(0xD55E00), new Color(0x0072B2), new Color(0x009E73),
-            new Color(0xCC79A7), new Color(0x000000), new Color(0xE69F00), new Color(0x56B4E9), new Color(0x8C6D31),
-            new Color(0x6A3D9A), new Color(0x999933));
+            new Color(0xCC79A7), new Color(0x000000), new Color(0x6A3D9A), new Color(0x8C6D31), new Color(0xE69F00),
+            new Color(0x56B4E9), new Color(0x999933));
     private static final List<Marker> MARKERS = List.of(SeriesMarkers.CIRCLE, SeriesMarkers.SQUARE, SeriesMarkers.DIAMOND,
-            SeriesMarkers.TRIANGLE_UP, SeriesMarkers.TRIANGLE_DOWN, SeriesMarkers.OVAL, SeriesMarkers.RECTANGLE,
-            SeriesMarkers.PLUS, SeriesMarkers.CIRCLE, SeriesMarkers.SQUARE);
+            SeriesMarkers.TRIANGLE_UP, SeriesMarkers.TRIANGLE_DOWN, SeriesMarkers.RECTANGLE, SeriesMarkers.PLUS,
+            SeriesMarkers.OVAL, SeriesMarkers.DIAMOND, SeriesMarkers.TRIANGLE_UP);
 
     private final Path dir;
     private final List<String> servers;

@@ -2,6 +2,10 @@ package dev.echostages.benchmarks.run;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +37,24 @@ public record RunFolder(Results jmh, RunNotes notes, MemoryReadings memory, Bare
     public static <T> T readJson(Path dir, String file, Class<T> type) throws IOException {
         Path path = dir.resolve(file);
         return Files.isRegularFile(path) ? GSON.fromJson(Files.readString(path), type) : null;
+    }
+
+    /**
+     * JMH's JSON as the run keeps it: everything JMH wrote but the sample histograms of
+     * {@code SampleTime} benchmarks ({@code rawDataHistogram}; the percentiles computed from them
+     * stay), which would make a full run's file megabytes instead of a few hundred kilobytes.
+     */
+    public static void writeJmh(Path dir, String jmhJson) throws IOException {
+        JsonArray results = JsonParser.parseString(jmhJson).getAsJsonArray();
+        for (JsonElement result : results) {
+            JsonObject trial = result.getAsJsonObject();
+            trial.getAsJsonObject("primaryMetric").remove("rawDataHistogram");
+            JsonObject secondary = trial.getAsJsonObject("secondaryMetrics");
+            if (secondary != null) {
+                secondary.keySet().forEach(name -> secondary.getAsJsonObject(name).remove("rawDataHistogram"));
+            }
+        }
+        writeJson(dir, JMH_FILE, results);
     }
 
     /** Pretty-printed, with a final newline, so a committed file diffs line by line. */
