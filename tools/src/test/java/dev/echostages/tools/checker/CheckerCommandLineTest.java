@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.echostages.tools.checker.servers.SmallEchoServer;
+import dev.echostages.tools.testing.Python3;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -12,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,21 +64,11 @@ class CheckerCommandLineTest {
     /** The checker knows nothing of Java: a dozen lines of Python reach stage 3 through the same command line. */
     @Test
     void aPythonServerIsCheckedTheSameWay() {
-        Assumptions.assumeTrue(python3Runs(), "skipped: no python3 on this machine");
+        Python3.assume("a Python server");
         Path server = Path.of("src/test/resources/threaded_echo.py").toAbsolutePath();
         Run run = checker("--stage", "3", "--json", "-", "--", "python3", server.toString(), "{port}");
         assertEquals(0, run.status(), run.err());
         assertTrue(run.err().contains("Verdict: stage 3 reached"), run.err());
         assertTrue(run.out().startsWith("{") && run.out().contains("\"reached\": 3"), run.out());
-    }
-
-    private static boolean python3Runs() {
-        try {
-            Process python = new ProcessBuilder("python3", "--version").redirectErrorStream(true).start();
-            python.getInputStream().readAllBytes();
-            return python.waitFor(10, TimeUnit.SECONDS) && python.exitValue() == 0;
-        } catch (IOException | InterruptedException absent) {
-            return false;
-        }
     }
 }
