@@ -3,8 +3,9 @@
 asyncio.start_server accepts each client and runs handle_client for it as its own task; every
 task waits in `await reader.readuntil(b"\n")`, and the event loop (a selector underneath, like
 stage 4) wakes the one whose socket has data. It keeps the repository's echo contract where the
-benchmarks look: each line is echoed byte for byte (bytes, never decoded), and a line longer than
-8 KiB gets one error line and the connection is closed.
+benchmarks look: each line is echoed byte for byte (bytes, never decoded), an unterminated tail at
+end of stream is echoed too (as the Java servers do), and a line longer than 8 KiB gets one error
+line and the connection is closed. It is a model, not a stage: no client limit, no stop rules.
 
 Run it beside the stages (from the repository root):
 
@@ -32,8 +33,10 @@ async def handle_client(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
         while True:
             try:
                 line = await reader.readuntil(b"\n")
-            except asyncio.IncompleteReadError:
-                # EOF: an unterminated tail is dropped, as the Java servers do. Nothing more to echo.
+            except asyncio.IncompleteReadError as end_of_stream:
+                # EOF: echo the unterminated tail, as the Java servers do, then close.
+                writer.write(end_of_stream.partial)
+                await writer.drain()
                 break
             except asyncio.LimitOverrunError:
                 writer.write(b"ERROR line longer than %d bytes, closing connection\n" % MAX_LINE)

@@ -1,6 +1,5 @@
 package dev.echostages.benchmarks;
 
-import com.google.gson.GsonBuilder;
 import dev.echostages.benchmarks.harness.ExternalServer;
 import dev.echostages.benchmarks.harness.Portability;
 import dev.echostages.benchmarks.harness.ProgressOutput;
@@ -8,7 +7,11 @@ import dev.echostages.benchmarks.harness.RepoRoot;
 import dev.echostages.benchmarks.harness.ServerCpuProfiler;
 import dev.echostages.benchmarks.harness.ServerFixture;
 import dev.echostages.benchmarks.harness.ServerKind;
+import dev.echostages.benchmarks.report.ReadmeNumbers;
 import dev.echostages.benchmarks.report.ReportGenerator;
+import dev.echostages.benchmarks.run.MachineFacts;
+import dev.echostages.benchmarks.run.RunFolder;
+import dev.echostages.benchmarks.run.RunNotes;
 import dev.echostages.tools.ServerProcess;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -34,15 +37,18 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Runs the benchmarks and writes the report: one command per mode.
  *
  * <pre>
- *   quick [DIR]   every benchmark once, tiny settings, plus the memory measurement up to 1,000
- *                 connections; about a minute (CI runs it in ./mvnw verify). Results in
- *                 benchmarks/target/quick/ (JSON, REPORT.md, report/*.png)
- *   full          the real run, about 40 minutes on two cores; writes benchmarks/results/*.json,
- *                 then benchmarks/REPORT.md and benchmarks/report/*.png
+ *   quick [DIR]   every benchmark once, tiny settings, the memory measurement up to 1,000
+ *                 connections and one round of the bare-server comparison (CI runs it in
+ *                 ./mvnw verify). Results, REPORT.md and report/*.png in benchmarks/target/quick/
+ *   full          the committed run, about 35 minutes on two cores: raw results into
+ *                 benchmarks/results/, then benchmarks/REPORT.md, benchmarks/report/*.png and the
+ *                 READMEs' generated numbers
  *   smoke [DIR]   the full grid with quick settings, memory up to 10,000: does every combination run?
  *                 results in benchmarks/target/smoke/
  *   memory [DIR]  the memory measurement alone
- *   report JSON [DIR]   (re)writes REPORT.md and report/*.png from a JMH JSON file into DIR
+ *   bare [DIR]    the bare-server comparison alone, with the full run's settings
+ *   report [RESULTS [DIR]]   (re)writes REPORT.md and report/*.png from a results folder
+ *                 (default: the committed benchmarks/results into benchmarks/, and the READMEs' numbers)
  * </pre>
  *
  * {@code --servers busyloop,selector,...} limits a run to some servers;
@@ -52,11 +58,13 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <p>Each mode is a few JMH runs, because the three benchmarks want different parameter grids
  * (the idle benchmark needs no placements; unpinned is only worth measuring at N = 0). The runs'
  * results are written as one JSON array, the same format as JMH's own {@code -rf json}; what JMH
- * cannot hold (which placements ran and why, outside servers that failed, the memory readings)
- * goes to {@value #NOTES_FILE} and {@value IdleMemoryMeasurement#RESULT_FILE} beside it.
+ * cannot hold (the plan, failed trials and JMH's reasons, the machine, the memory readings, the
+ * bare-server comparison) goes into files beside it: see {@link RunFolder}.
  */
 public final class BenchmarkMain {
-    public static final String NOTES_FILE = "run-notes.json";
+    /** The committed run's folder and where its report goes, relative to the repository root. */
+    public static final String COMMITTED_RESULTS = "benchmarks/results";
+    public static final String COMMITTED_REPORT = "benchmarks";
 
     /** One JMH run: a benchmark class and the parameter values to sweep. */
     record Plan(Class<?> benchmark, List<String> servers, String sizeParam, List<String> sizes, List<String> placements) {
@@ -71,16 +79,47 @@ public final class BenchmarkMain {
             return servers.size() * placements.size() * (1_300L * sizes.size() + idle * 3 / 10);
         }
 
+        /** Every trial of this plan, as the report lists a missing one. */
+        List<RunNotes.Trial> trialList() {
+            List<RunNotes.Trial> trials = new ArrayList<>();
+            for (String server : servers) {
+                for (String size : sizes) {
+                    for (String placement : placements) {
+                        trials.add(new RunNotes.Trial(benchmark.getSimpleName(), server, Integer.parseInt(size), placement));
+                    }
+                }
+            }
+            return trials;
+        }
+
         Plan withServers(List<String> only) {
             return new Plan(benchmark, only, sizeParam, sizes, placements);
         }
     }
 
-    /** Iterations and their length for one mode, and the idle-connection sizes of the memory measurement. */
+    /**
+     * Iterations and their length for one mode, the idle-connection sizes of the memory
+     * measurement, and the bare-server comparison's settings (null: not measured).
+     */
     record Settings(int warmupIterations, long warmupMillis, int measurementIterations, long measurementMillis,
-            List<Integer> memorySizes) {
+            List<Integer> memorySizes, BareCostMeasurement.Settings bareCost) {
+        Settings(int warmupIterations, long warmupMillis, int measurementIterations, long measurementMillis,
+                List<Integer> memorySizes) {
+            this(warmupIterations, warmupMillis, measurementIterations, measurementMillis, memorySizes, null);
+        }
+
         long iterationsMillis() {
             return warmupIterations * warmupMillis + measurementIterations * measurementMillis;
+        }
+
+        /** Two servers started per pair and line size, each warmed up, then the rounds of both. */
+        long bareCostMillis() {
+            if (bareCost == null) {
+                return 0;
+            }
+            long perPair = 2 * 1_500 + (long) (2_000 * bareCost.warmupSeconds()
+                    + 2_000 * bareCost.rounds() * bareCost.windowSeconds());
+            return perPair * BareCostMeasurement.PAIRS.size() * bareCost.lineBytes().size();
         }
     }
 
@@ -93,16 +132,22 @@ public final class BenchmarkMain {
      * and most of the memory measurement is opening 10,000 connections to the busy loop (it
      * accepts between passes over all the others) and starting 10,000 platform threads.
      */
-    static final Settings QUICK = new Settings(1, 200, 1, 300, QUICK_MEMORY_SIZES);
+    static final Settings QUICK = new Settings(1, 200, 1, 300, QUICK_MEMORY_SIZES, BareCostMeasurement.QUICK);
     /** The full grid with quick settings, and the memory measurement at full size. */
-    static final Settings SMOKE = new Settings(1, 200, 1, 300, MEMORY_SIZES);
+    static final Settings SMOKE = new Settings(1, 200, 1, 300, MEMORY_SIZES, BareCostMeasurement.QUICK);
     /**
      * Four warm-up seconds because the servers' JITs need them: Netty's echo path reached its
      * steady state (7 µs of CPU per echo, as stage 4) only in its third warm-up second here, at
      * 70 µs and 29 µs in the first two. Measured iterations of 1.5 s keep /proc's 10 ms tick
-     * under 1% of the window.
+     * under 1% of the window; four of them (not five) keep the run within 40 minutes on two cores
+     * with the asyncio server and the bare-server comparison added (see {@link #FULL_CUTS}).
      */
-    static final Settings FULL = new Settings(4, 1_000, 5, 1_500, MEMORY_SIZES);
+    static final Settings FULL = new Settings(4, 1_000, 4, 1_500, MEMORY_SIZES, BareCostMeasurement.FULL);
+    /** What the full run leaves out to fit its time, as the report says it. */
+    static final String FULL_CUTS = "to keep the run within about 40 minutes on this 2-core machine, each trial has four "
+            + "measured iterations of 1.5 s (error bars from four, not five); `unpinned` is measured at N = 0 only; the "
+            + "three bare servers run only in section 5's comparison with their stage (CPU per echo), not in the "
+            + "benchmarks' grid; and the asyncio server, when python3 is present, runs everywhere the others do.";
 
     static List<Plan> quickPlans(List<String> servers) {
         return List.of(
@@ -140,13 +185,10 @@ public final class BenchmarkMain {
         return runnable;
     }
 
-    /** What the report needs to know about the run that JMH's JSON does not say. */
-    public record RunNotes(String mode, List<String> placementsRun, String whyOnlyUnpinned, String cpuSource,
-            List<OutsideServer> outsideServers) {
-    }
-
-    /** An outside server and, when it could not be measured, why. */
-    public record OutsideServer(String name, String command, String failure) {
+    /** The book's server, which the full run adds as an outside row (left out, with the reason, without python3). */
+    static ExternalServer asyncio() {
+        return new ExternalServer("asyncio", "python3 '" + RepoRoot.find().resolve("benchmarks/python/asyncio_echo.py")
+                + "' --port {port}");
     }
 
     public static void main(String[] args) throws Exception {
@@ -178,27 +220,37 @@ public final class BenchmarkMain {
         switch (mode) {
             case "quick" -> {
                 Path out = given != null ? given : root.resolve("benchmarks/target/quick");
-                runAndReport(quickPlans(servers), servers, QUICK, "quick", out.resolve("jmh-result.json"), out, externals);
+                runAndReport(quickPlans(servers), servers, QUICK, "quick", out, out, externals);
             }
-            case "full" -> runAndReport(fullPlans(servers), servers, FULL, "full",
-                    root.resolve("benchmarks/results/jmh-result.json"), root.resolve("benchmarks"), externals);
+            case "full" -> {
+                if (externals.stream().noneMatch(external -> external.name().equals("asyncio"))) {
+                    externals.add(asyncio());
+                }
+                runAndReport(fullPlans(servers), servers, FULL, "full", root.resolve(COMMITTED_RESULTS),
+                        root.resolve(COMMITTED_REPORT), externals);
+            }
             case "smoke" -> {
                 // The full grid with quick settings: every combination once, to catch a failing
                 // one in minutes before starting a long run. Nothing it writes is committed.
                 Path out = given != null ? given : root.resolve("benchmarks/target/smoke");
-                runAndReport(fullPlans(servers), servers, SMOKE, "smoke", out.resolve("jmh-result.json"), out, externals);
+                runAndReport(fullPlans(servers), servers, SMOKE, "smoke", out, out, externals);
             }
             case "memory" -> {
                 Path out = given != null ? given : root.resolve("benchmarks/target/memory");
-                runAndReport(List.of(), servers, SMOKE, "memory", out.resolve("jmh-result.json"), out, externals);
+                runAndReport(List.of(), servers, new Settings(1, 200, 1, 300, MEMORY_SIZES), "memory", out, out, externals);
+            }
+            case "bare" -> {
+                // The bare-server comparison alone, with the full run's settings: for whoever works
+                // on a stage's cost, about 2 to 3 minutes instead of the full run's half hour.
+                Path out = given != null ? given : root.resolve("benchmarks/target/bare");
+                List<String> stages = BareCostMeasurement.PAIRS.stream().map(pair -> pair.get(0).id()).toList();
+                runAndReport(List.of(), stages, new Settings(0, 0, 0, 0, List.of(), BareCostMeasurement.FULL), "bare", out,
+                        out, List.of());
             }
             case "report" -> {
-                if (given == null) {
-                    usage(System.err);
-                    System.exit(2);
-                }
-                Path out = arguments.size() > 2 ? Path.of(arguments.get(2)) : root.resolve("benchmarks");
-                new ReportGenerator(given, out).write();
+                Path results = given != null ? given : root.resolve(COMMITTED_RESULTS);
+                Path out = arguments.size() > 2 ? Path.of(arguments.get(2)) : root.resolve(COMMITTED_REPORT);
+                report(results, out);
             }
             case "help", "--help", "-h" -> usage(System.out);
             default -> {
@@ -209,15 +261,37 @@ public final class BenchmarkMain {
         }
     }
 
+    /**
+     * Writes REPORT.md and its charts; for the committed folder also the numbers the READMEs
+     * quote, so that they come from the same results. Returns the generator, for its headline.
+     */
+    static ReportGenerator report(Path results, Path out) throws IOException {
+        ReportGenerator report = new ReportGenerator(results, out);
+        report.write();
+        Path root = RepoRoot.find();
+        if (results.toAbsolutePath().normalize().equals(root.resolve(COMMITTED_RESULTS).toAbsolutePath().normalize())) {
+            ReadmeNumbers.rewrite(root.resolve("README.md"), ReadmeNumbers.SUMMARY, report.readmeBlock(ReadmeNumbers.SUMMARY));
+            ReadmeNumbers.rewrite(root.resolve("benchmarks/README.md"), ReadmeNumbers.MEMORY,
+                    report.readmeBlock(ReadmeNumbers.MEMORY));
+        }
+        return report;
+    }
+
     private static void usage(PrintStream out) {
-        List<Plan> full = fullPlans(ServerKind.ALL_IDS_LIST);
-        out.println("usage: benchmarks quick [DIR] | full | smoke [DIR] | memory [DIR] | report JSON [DIR]");
+        List<String> withAsyncio = new ArrayList<>(ServerKind.ALL_IDS_LIST);
+        withAsyncio.add("asyncio"); // the full run adds it when python3 is present
+        List<Plan> full = fullPlans(withAsyncio);
+        out.println("usage: benchmarks quick [DIR] | full | smoke [DIR] | memory [DIR] | bare [DIR] | report [RESULTS [DIR]]");
         out.println("                  [--servers id,id,...] [--external NAME=COMMAND]...");
         out.println("  quick   every benchmark once with tiny settings (" + estimate(quickPlans(ServerKind.ALL_IDS_LIST), QUICK, 6) + ")");
-        out.println("  full    the real run (" + estimate(full, FULL, 6) + "); writes benchmarks/REPORT.md and benchmarks/report/*.png");
-        out.println("  smoke   the full grid with quick settings (" + estimate(full, SMOKE, 6) + "): checks every combination runs");
+        out.println("  full    the real run (" + estimate(full, FULL, 7) + ", with asyncio);\n"
+                + "          writes benchmarks/results/, benchmarks/REPORT.md, benchmarks/report/*.png and the READMEs' numbers");
+        out.println("  smoke   the full grid with quick settings (" + estimate(fullPlans(ServerKind.ALL_IDS_LIST), SMOKE, 6)
+                + "): checks every combination runs");
         out.println("  memory  RSS, threads and live heap with 0, 1,000 and 10,000 idle connections");
-        out.println("  report  rewrites REPORT.md and report/*.png from a JMH JSON file");
+        out.println("  bare    the bare-server comparison alone, full settings (about "
+                + new Settings(0, 0, 0, 0, List.of(), BareCostMeasurement.FULL).bareCostMillis() / 1000 + " s)");
+        out.println("  report  rewrites REPORT.md and report/*.png from a results folder (default: " + COMMITTED_RESULTS + ")");
         out.println("servers: " + ServerKind.ALL_IDS);
         out.println("--external NAME=COMMAND  one more server: any line echo server; {port} in COMMAND becomes a free port,");
         out.println("                         e.g. --external 'asyncio=python3 benchmarks/python/asyncio_echo.py --port {port}'");
@@ -225,28 +299,39 @@ public final class BenchmarkMain {
 
     /**
      * Checks the outside servers, runs the plans (theirs apart, so that one failing cannot stop
-     * the others), measures memory, writes one JSON file with all JMH results and the notes and
-     * memory files beside it, then the report from them. Returns the report's headline ratios.
+     * the others), measures memory and the bare-server comparison, writes every raw result into
+     * {@code resultsDir}, then the report from them into {@code reportDir}. Returns the headline.
      */
     public static List<String> runAndReport(List<Plan> plans, List<String> builtIn, Settings settings, String modeName,
-            Path json, Path reportDir, List<ExternalServer> externals) throws RunnerException, IOException {
+            Path resultsDir, Path reportDir, List<ExternalServer> externals) throws RunnerException, IOException {
         long started = System.nanoTime();
+        // Read before anything is pinned: placing a client pins the thread that places it.
+        MachineFacts machine = MachineFacts.ofThisMachine();
         Optional<String> whyNoTaskset = Portability.whyNoTaskset();
         plans = runnableHere(plans, whyNoTaskset.isEmpty());
         System.out.println("# echo-stages benchmarks, " + modeName + " mode");
         whyNoTaskset.ifPresent(why -> System.out.println("# placements: unpinned only, because " + why));
         ServerKind.snapshotJars(RepoRoot.find().resolve("benchmarks/target/server-jars"));
+        Files.createDirectories(resultsDir);
+        for (String file : List.of(RunFolder.JMH_FILE, RunFolder.NOTES_FILE, RunFolder.MEMORY_FILE, RunFolder.BARE_COST_FILE,
+                RunFolder.MACHINE_FILE)) {
+            Files.deleteIfExists(resultsDir.resolve(file)); // nothing of an earlier run may pass for this one's
+        }
 
-        List<OutsideServer> outside = new ArrayList<>();
+        List<RunNotes.OutsideServer> outside = new ArrayList<>();
         List<String> ready = new ArrayList<>();
         for (ExternalServer external : externals) {
-            System.setProperty(ExternalServer.PROPERTY_PREFIX + external.name(), external.commandLine());
-            String failure = tryOutsideServer(external);
-            outside.add(new OutsideServer(external.name(), external.commandLine(), failure));
+            String failure = external.whyItCannotRun().orElse(null);
+            if (failure == null) {
+                System.setProperty(ExternalServer.PROPERTY_PREFIX + external.name(), external.commandLine());
+                failure = tryOutsideServer(external);
+            }
+            outside.add(new RunNotes.OutsideServer(external.name(), external.commandLine(), failure));
             if (failure == null) {
                 ready.add(external.name());
                 System.out.println("# outside server " + external.name() + ": ready (echoes a line)");
             } else {
+                System.clearProperty(ExternalServer.PROPERTY_PREFIX + external.name());
                 System.out.println("# outside server " + external.name() + " left out: " + failure.lines().findFirst().orElse(failure));
             }
         }
@@ -256,54 +341,66 @@ public final class BenchmarkMain {
         int total = everyRun.stream().mapToInt(Plan::trials).sum();
         System.out.println("# " + estimate(everyRun, settings, builtIn.size() + ready.size()));
         List<RunResult> results = new ArrayList<>();
+        List<RunNotes.FailedTrial> failed = new ArrayList<>();
         int done = 0;
         for (Plan plan : plans) {
             // Quick mode is a test: a server of ours that fails must fail it. The full run goes on
             // with the other servers and the report shows what is missing. An outside server never
             // stops a run: it is measured in a JMH run of its own.
-            done = run(plan, settings, !modeName.equals("full"), results, total, done);
+            done = run(plan, settings, !modeName.equals("full"), results, failed, total, done);
             if (!ready.isEmpty()) {
-                done = run(plan.withServers(ready), settings, false, results, total, done);
+                done = run(plan.withServers(ready), settings, false, results, failed, total, done);
             }
         }
-        Files.createDirectories(json.toAbsolutePath().getParent());
-        try (PrintStream out = new PrintStream(Files.newOutputStream(json), true, "UTF-8")) {
+        try (PrintStream out = new PrintStream(Files.newOutputStream(resultsDir.resolve(RunFolder.JMH_FILE)), true, "UTF-8")) {
             ResultFormatFactory.getInstance(ResultFormatType.JSON, out).writeOut(results);
         }
 
         List<String> memoryServers = new ArrayList<>(builtIn);
         memoryServers.addAll(ready);
-        IdleMemoryMeasurement.run(memoryServers, settings.memorySizes(), json.resolveSibling(IdleMemoryMeasurement.RESULT_FILE),
-                System.out);
+        if (!settings.memorySizes().isEmpty()) {
+            IdleMemoryMeasurement.run(memoryServers, settings.memorySizes(), resultsDir, System.out);
+        }
+        if (settings.bareCost() != null) {
+            BareCostMeasurement.run(settings.bareCost(), builtIn, resultsDir, System.out);
+        }
 
         String cpuSource = Portability.whyNoProc().isEmpty() ? "/proc/PID/stat (utime + stime)"
                 : "ProcessHandle.info().totalCpuDuration(), because " + Portability.whyNoProc().get();
-        RunNotes notes = new RunNotes(modeName, plans.stream().flatMap(plan -> plan.placements().stream()).distinct().toList(),
-                whyNoTaskset.orElse(null), cpuSource, outside);
-        Files.writeString(json.resolveSibling(NOTES_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(notes));
+        long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+        String duration = String.format(Locale.ROOT, "%d min %02d s", seconds / 60, seconds % 60);
+        RunNotes notes = new RunNotes(modeName, settings.warmupIterations() * settings.warmupMillis() / 1000.0,
+                plans.stream().flatMap(plan -> plan.placements().stream()).distinct().toList(), whyNoTaskset.orElse(null),
+                cpuSource, outside, everyRun.stream().flatMap(plan -> plan.trialList().stream()).toList(), failed,
+                modeName.equals("full") ? FULL_CUTS : null, duration);
+        RunFolder.writeJson(resultsDir, RunFolder.NOTES_FILE, notes);
+        RunFolder.writeJson(resultsDir, RunFolder.MACHINE_FILE, machine);
 
-        ReportGenerator report = new ReportGenerator(json, reportDir);
-        report.write();
-        System.out.println("# results: " + json);
+        ReportGenerator report = modeName.equals("full") ? report(resultsDir, reportDir) : new ReportGenerator(resultsDir, reportDir);
+        if (!modeName.equals("full")) {
+            report.write();
+        }
+        System.out.println("# results: " + resultsDir);
         System.out.println("# report:  " + reportDir.resolve(ReportGenerator.REPORT_FILE));
-        System.out.println("# headline ratios:");
-        report.keyRatios().forEach(ratio -> System.out.println("#   " + ratio.replace("**", "").replace("`", "")));
-        System.out.printf(Locale.ROOT, "# %s mode took %d min %02d s%n", modeName, (System.nanoTime() - started) / 60_000_000_000L,
-                (System.nanoTime() - started) / 1_000_000_000L % 60);
-        return report.keyRatios();
+        List<String> headline = report.headline();
+        System.out.println(notes.warmEnoughToCompare() || plans.isEmpty() ? "# headline findings:"
+                : "# headline findings (comparisons of servers left out: the warm-up is too short to support them):");
+        headline.forEach(line -> System.out.println("#   " + line));
+        System.out.println("# " + modeName + " mode took " + duration);
+        return headline;
     }
 
     /** Starts an outside server once and stops it; null when it echoed, else why it failed. */
     private static String tryOutsideServer(ExternalServer external) {
-        try (ServerProcess server = ServerFixture.startServer(external.name(), null)) {
+        try (ServerProcess server = ServerFixture.startServer(external.name(), null, 1)) {
             return null;
         } catch (IOException | RuntimeException failed) {
             return failed.getMessage();
         }
     }
 
-    private static int run(Plan plan, Settings settings, boolean failOnError, List<RunResult> results, int total, int done)
-            throws RunnerException {
+    private static int run(Plan plan, Settings settings, boolean failOnError, List<RunResult> results,
+            List<RunNotes.FailedTrial> failed, int total, int done) throws RunnerException {
         if (plan.trials() == 0) {
             return done;
         }
@@ -328,6 +425,7 @@ public final class BenchmarkMain {
             results.addAll(new Runner(options.build(), progress).run());
         } finally {
             progress.flushFailure();
+            failed.addAll(progress.failedTrials());
         }
         return progress.done();
     }
@@ -359,9 +457,11 @@ public final class BenchmarkMain {
      */
     static String estimate(List<Plan> plans, Settings settings, int memoryServers) {
         int trials = plans.stream().mapToInt(Plan::trials).sum();
-        long memoryMillis = memoryServers * (2_000L + settings.memorySizes().getLast() * 6 / 10);
-        long millis = trials * settings.iterationsMillis() + plans.stream().mapToLong(Plan::overheadMillis).sum() + memoryMillis;
-        return String.format(Locale.ROOT, "%d trials and the memory measurement, about %.0f min %02d s", trials,
+        long memoryMillis = settings.memorySizes().isEmpty() ? 0
+                : memoryServers * (2_000L + settings.memorySizes().getLast() * 6 / 10);
+        long millis = trials * settings.iterationsMillis() + plans.stream().mapToLong(Plan::overheadMillis).sum() + memoryMillis
+                + settings.bareCostMillis();
+        return String.format(Locale.ROOT, "%d trials, the memory measurement and the bare-server comparison, about %.0f min %02d s", trials,
                 Math.floor(millis / 60_000.0), (millis / 1000) % 60);
     }
 }

@@ -42,7 +42,7 @@ public class IdleCostBenchmark {
 
     @Setup(Level.Trial)
     public void startServer() throws IOException {
-        fixture = ServerFixture.start(server, placement, idleConnections);
+        fixture = ServerFixture.start(server, placement, idleConnections, 0);
     }
 
     @Setup(Level.Iteration)

@@ -1,14 +1,14 @@
 package dev.echostages.benchmarks;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import dev.echostages.benchmarks.harness.Portability;
 import dev.echostages.benchmarks.harness.ServerFixture;
 import dev.echostages.benchmarks.harness.ServerMemoryProbe;
 import dev.echostages.benchmarks.harness.ServerMemoryProbe.Reading;
+import dev.echostages.benchmarks.run.MemoryReadings;
+import dev.echostages.benchmarks.run.MemoryReadings.Row;
+import dev.echostages.benchmarks.run.RunFolder;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,33 +31,21 @@ import java.util.Locale;
  * thread blocked in {@code read} keeps its buffer on its stack, which lives on the heap.
  */
 public final class IdleMemoryMeasurement {
-    public static final String RESULT_FILE = "memory-result.json";
-
-    /** One server at one size; -1 (or null) where not measured. */
-    public record Row(String server, int connections, long rssKiB, long threads, long heapKiB, long directKiB,
-            double openSeconds) {
-    }
-
-    /** Everything one run measured, with where each figure came from and why any is missing. */
-    public record Result(String rssSource, String threadsSource, String heapSource, List<Row> rows,
-            List<String> failures, List<String> notMeasured) {
-    }
-
     private IdleMemoryMeasurement() {
     }
 
-    public static Result run(List<String> servers, List<Integer> sizes, Path json, PrintStream progress) throws IOException {
+    public static MemoryReadings run(List<String> servers, List<Integer> sizes, Path resultsDir, PrintStream progress) throws IOException {
         List<Row> rows = new ArrayList<>();
         List<String> failures = new ArrayList<>();
         List<String> notMeasured = new ArrayList<>();
         String rssSource = ServerMemoryProbe.rssSource();
         if (rssSource == null) {
-            notMeasured.add("RSS: " + Portability.whyNoProc().orElse("no /proc") + ", and no `ps` on PATH");
+            notMeasured.add("RSS: " + ServerMemoryProbe.whyNoRss());
         }
         for (String server : servers) {
             long started = System.nanoTime();
             // Unpinned: memory does not depend on placement, and every system can run it.
-            try (ServerFixture fixture = ServerFixture.start(server, "unpinned", 0);
+            try (ServerFixture fixture = ServerFixture.start(server, "unpinned", 0, sizes.getLast());
                     ServerMemoryProbe probe = ServerMemoryProbe.attach(fixture.pid())) {
                 probe.whyNoHeap().ifPresent(why -> notMeasured.add("live heap of `" + server + "`: " + why));
                 StringBuilder line = new StringBuilder();
@@ -80,14 +68,9 @@ public final class IdleMemoryMeasurement {
             }
         }
         String heapSource = "MemoryMXBean after a full GC the harness asks for (Attach API, local JMX agent)";
-        Result result = new Result(rssSource, ServerMemoryProbe.threadsSource(), heapSource, rows, failures, notMeasured);
-        Files.createDirectories(json.toAbsolutePath().getParent());
-        Gson gson = new GsonBuilder().setPrettyPrinting().create();
-        Files.writeString(json, gson.toJson(result));
+        MemoryReadings result = new MemoryReadings(rssSource, ServerMemoryProbe.threadsSource(), heapSource, rows, failures,
+                notMeasured);
+        RunFolder.writeJson(resultsDir, RunFolder.MEMORY_FILE, result);
         return result;
-    }
-
-    public static Result read(Path json) throws IOException {
-        return new Gson().fromJson(Files.readString(json), Result.class);
     }
 }

@@ -47,7 +47,7 @@ public class RoundTripBenchmark {
 
     @Setup(Level.Trial)
     public void startServer() throws IOException {
-        fixture = ServerFixture.start(server, placement, idleConnections);
+        fixture = ServerFixture.start(server, placement, idleConnections, 1);
         active = fixture.connect();
     }
 

@@ -48,7 +48,7 @@ public class ThroughputBenchmark {
 
     @Setup(Level.Trial)
     public void startServer() throws IOException {
-        fixture = ServerFixture.start(server, placement, 0);
+        fixture = ServerFixture.start(server, placement, 0, clients);
         connections = new EchoConnection[clients];
         for (int i = 0; i < clients; i++) {
             connections[i] = fixture.connect();

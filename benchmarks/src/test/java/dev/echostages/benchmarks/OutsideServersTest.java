@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import dev.echostages.benchmarks.harness.ExternalServer;
@@ -12,6 +11,9 @@ import dev.echostages.benchmarks.harness.RepoRoot;
 import dev.echostages.benchmarks.harness.ServerFixture;
 import dev.echostages.benchmarks.reference.ThreadPerConnectionEchoServer;
 import dev.echostages.benchmarks.report.ReportGenerator;
+import dev.echostages.benchmarks.run.MemoryReadings;
+import dev.echostages.benchmarks.run.RunFolder;
+import dev.echostages.benchmarks.run.RunNotes;
 import dev.echostages.tools.ServerProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,14 +59,14 @@ class OutsideServersTest {
                 "--port", "{port}", "--quiet"));
 
         BenchmarkMain.runAndReport(roundTripAtNoIdleConnections(List.of()), List.of(), TINY, "test",
-                out.resolve("jmh-result.json"), out, List.of(outside));
+                out, out, List.of(outside));
 
         List<String> measured = new ArrayList<>();
         for (JsonElement result : JsonParser.parseString(Files.readString(out.resolve("jmh-result.json"))).getAsJsonArray()) {
             measured.add(result.getAsJsonObject().getAsJsonObject("params").get("server").getAsString());
         }
         assertEquals(List.of("javaecho"), measured);
-        IdleMemoryMeasurement.Result memory = IdleMemoryMeasurement.read(out.resolve(IdleMemoryMeasurement.RESULT_FILE));
+        MemoryReadings memory = RunFolder.readJson(out, RunFolder.MEMORY_FILE, MemoryReadings.class);
         assertEquals(2, memory.rows().size(), memory.toString());
         assertTrue(memory.rows().stream().allMatch(row -> row.server().equals("javaecho") && row.heapKiB() > 0), memory.toString());
         String report = Files.readString(out.resolve(ReportGenerator.REPORT_FILE));
@@ -73,22 +75,23 @@ class OutsideServersTest {
     }
 
     @Test
-    void outsideServersThatNeverListenOrEchoWronglyAreLeftOutWithTheReasonAndTheRunCarriesOn() throws Exception {
+    void outsideServersThatAreMissingNeverListenOrEchoWronglyAreLeftOutWithTheReasonAndTheRunCarriesOn() throws Exception {
         Path out = RepoRoot.find().resolve("benchmarks/target/test-outside-failing");
         System.setProperty(ServerFixture.STARTUP_TIMEOUT_PROPERTY, "3");
         String helpers = "dev.echostages.benchmarks.harness.MisbehavingServers$";
         List<ExternalServer> outside = List.of(
                 ExternalServer.parse("silent=" + javaCommand(helpers + "NeverListens", "{port}")),
-                ExternalServer.parse("shouty=" + javaCommand(helpers + "WrongEcho", "{port}")));
+                ExternalServer.parse("shouty=" + javaCommand(helpers + "WrongEcho", "{port}")),
+                // As the full run's asyncio row on a machine without python3:
+                ExternalServer.parse("absent=no-such-program-of-echo-stages --port {port}"));
 
         BenchmarkMain.runAndReport(roundTripAtNoIdleConnections(List.of("selector")), List.of("selector"), TINY, "test",
-                out.resolve("jmh-result.json"), out, outside);
+                out, out, outside);
 
         String results = Files.readString(out.resolve("jmh-result.json"));
         assertTrue(results.contains("\"selector\""), "the run carried on with the selector");
-        BenchmarkMain.RunNotes notes = new Gson().fromJson(Files.readString(out.resolve(BenchmarkMain.NOTES_FILE)),
-                BenchmarkMain.RunNotes.class);
-        assertEquals(2, notes.outsideServers().size());
+        RunNotes notes = RunFolder.readJson(out, RunFolder.NOTES_FILE, RunNotes.class);
+        assertEquals(3, notes.outsideServers().size());
         String silent = notes.outsideServers().get(0).failure();
         String shouty = notes.outsideServers().get(1).failure();
         assertNotNull(silent);
@@ -98,22 +101,33 @@ class OutsideServersTest {
         String report = Files.readString(out.resolve(ReportGenerator.REPORT_FILE));
         assertTrue(report.contains("**Outside server `silent` could not be measured:** silent did not accept"), report);
         assertTrue(report.contains("**Outside server `shouty` could not be measured:**"), report);
+        assertTrue(report.contains("**Outside server `absent` could not be measured:** no-such-program-of-echo-stages is not "
+                + "on PATH, so absent was not run"), report);
         assertTrue(report.contains("| stage 4 selector |"), report);
     }
 
     @Test
-    void theAsyncioExampleEchoesLinesByteForByte() throws Exception {
+    void theAsyncioExampleEchoesLinesByteForByteAndTheTailAtEndOfStream() throws Exception {
         Assumptions.assumeTrue(onPath("python3"),
                 "python3 is not on PATH: the asyncio example (benchmarks/python/asyncio_echo.py) cannot be tried here");
         Path script = RepoRoot.find().resolve("benchmarks/python/asyncio_echo.py");
         System.setProperty(ExternalServer.PROPERTY_PREFIX + "asyncio", "python3 '" + script + "' --port {port}");
-        try (ServerProcess server = ServerFixture.startServer("asyncio", null);
+        try (ServerProcess server = ServerFixture.startServer("asyncio", null, 1);
                 var connection = new dev.echostages.benchmarks.harness.EchoConnection(server.port())) {
             for (String line : List.of("hello\n", "crlf\r\n", "lone \r is data\n")) {
                 byte[] bytes = line.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
                 connection.send(bytes);
                 connection.expectEcho(bytes);
             }
+        }
+        // The contract's choice for an unterminated tail at EOF, as the Java servers make it: echo it.
+        try (ServerProcess server = ServerFixture.startServer("asyncio", null, 1);
+                java.net.Socket client = new java.net.Socket("127.0.0.1", server.port())) {
+            client.setSoTimeout(10_000);
+            client.getOutputStream().write("line\nno newline".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            client.shutdownOutput();
+            assertEquals("line\nno newline", new String(client.getInputStream().readAllBytes(),
+                    java.nio.charset.StandardCharsets.US_ASCII));
         }
     }
 

@@ -3,12 +3,14 @@ package dev.echostages.benchmarks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import dev.echostages.benchmarks.harness.RepoRoot;
 import dev.echostages.benchmarks.harness.ServerCpuProfiler;
 import dev.echostages.benchmarks.report.ReportGenerator;
+import dev.echostages.benchmarks.run.MemoryReadings;
+import dev.echostages.benchmarks.run.RunFolder;
+import dev.echostages.benchmarks.run.RunNotes;
 import dev.echostages.tools.ServerProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,8 +41,7 @@ class PortableRunTest {
         List<String> servers = List.of("selector");
         BenchmarkMain.Settings tiny = new BenchmarkMain.Settings(1, 200, 1, 300, List.of(0, 100));
 
-        BenchmarkMain.runAndReport(BenchmarkMain.quickPlans(servers), servers, tiny, "test", out.resolve("jmh-result.json"),
-                out, List.of());
+        BenchmarkMain.runAndReport(BenchmarkMain.quickPlans(servers), servers, tiny, "test", out, out, List.of());
 
         int results = 0;
         for (JsonElement element : JsonParser.parseString(Files.readString(out.resolve("jmh-result.json"))).getAsJsonArray()) {
@@ -51,13 +52,12 @@ class PortableRunTest {
         }
         assertEquals(3, results, "idle cost, round trip and throughput each ran");
 
-        BenchmarkMain.RunNotes notes = new Gson().fromJson(Files.readString(out.resolve(BenchmarkMain.NOTES_FILE)),
-                BenchmarkMain.RunNotes.class);
+        RunNotes notes = RunFolder.readJson(out, RunFolder.NOTES_FILE, RunNotes.class);
         assertEquals(List.of("unpinned"), notes.placementsRun());
         assertTrue(notes.whyOnlyUnpinned().contains("forced"), notes.whyOnlyUnpinned());
         assertTrue(notes.cpuSource().startsWith("ProcessHandle.info().totalCpuDuration()"), notes.cpuSource());
 
-        IdleMemoryMeasurement.Result memory = IdleMemoryMeasurement.read(out.resolve(IdleMemoryMeasurement.RESULT_FILE));
+        MemoryReadings memory = RunFolder.readJson(out, RunFolder.MEMORY_FILE, MemoryReadings.class);
         assertTrue(memory.threadsSource().startsWith("ThreadMXBean"), memory.threadsSource());
         assertEquals(2, memory.rows().size(), memory.toString());
         assertTrue(memory.rows().stream().allMatch(row -> row.threads() > 0 && row.heapKiB() > 0), memory.toString());
@@ -68,7 +68,7 @@ class PortableRunTest {
         }
 
         String report = Files.readString(out.resolve(ReportGenerator.REPORT_FILE));
-        assertTrue(report.contains("Only `unpinned`, because the portable paths are forced"), report);
+        assertTrue(report.contains("Placements measured: only `unpinned`, because the portable paths are forced"), report);
         assertTrue(report.contains("read from ProcessHandle.info().totalCpuDuration()"), report);
         assertTrue(report.contains("## 2. What an idle connection costs"), report);
     }

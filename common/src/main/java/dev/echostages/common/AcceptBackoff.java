@@ -25,6 +25,8 @@ public final class AcceptBackoff {
     private final Log log;
     private final SocketAddress listener;
     private long pauseMillis;
+    /** When the current pause ends ({@link System#nanoTime()}); in the past when not pausing. */
+    private long resumeAt = System.nanoTime();
 
     public AcceptBackoff(Log log, SocketAddress listener) {
         this.log = log;
@@ -36,7 +38,28 @@ public final class AcceptBackoff {
         pauseMillis = pauseMillis == 0 ? FIRST_PAUSE_MILLIS : Math.min(MAX_PAUSE_MILLIS, pauseMillis * 2);
         log.warn(listener, "accept failed (" + failure.getMessage() + "): not accepting for " + pauseMillis
                 + " ms; new clients wait in the kernel's queue (" + Clients.count(clientsConnected) + " connected)");
+        resumeAt = System.nanoTime() + pauseMillis * 1_000_000;
         return pauseMillis;
+    }
+
+    /** True while a pause that {@link #failed} began has not ended yet. */
+    public boolean pausing() {
+        return millisToResume() > 0;
+    }
+
+    /** How long the current pause still lasts, rounded up; 0 when not pausing. */
+    public long millisToResume() {
+        return Math.max(0, (resumeAt - System.nanoTime() + 999_999) / 1_000_000);
+    }
+
+    /** For an acceptor with a thread of its own (stage 5): {@link #failed}, then the pause itself. */
+    public void pause(IOException failure, int clientsConnected) throws IOException {
+        try {
+            Thread.sleep(failed(failure, clientsConnected));
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while backing off after a failed accept", interrupted);
+        }
     }
 
     /** An accept worked: the next failure starts again from the shortest pause. */

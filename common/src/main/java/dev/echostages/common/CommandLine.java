@@ -4,7 +4,9 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The command line every stage server understands, plus the options of each stage.
@@ -13,6 +15,18 @@ import java.util.Map;
  * (default 127.0.0.1), {@code --max-line N}, {@code --quiet}, {@code --help}. A stage adds its own
  * with {@link #intOption}, {@link #choice} and {@link #flag}. A bad option prints the usage to
  * stderr and exits with status 2, the Unix convention for a usage error.
+ *
+ * <p>Strict on purpose, because a silently misread option makes a lesson show the wrong thing:
+ * <ul>
+ *   <li>A valued option takes its value as the next argument or after {@code =}, as GNU tools do:
+ *       {@code --port 9000} and {@code --port=9000} are the same.</li>
+ *   <li>A flag takes no value: {@code --quiet=no} is an error, not "quiet on"
+ *       ({@code --no-NAME} switches a flag off).</li>
+ *   <li>Numbers are written with the ASCII digits 0-9 only. {@link Integer#parseInt} would also
+ *       take any other script's digits ({@code --port ٠} as port 0).</li>
+ *   <li>An error line quotes at most {@value #QUOTED_CHARACTERS} characters of what was typed,
+ *       and names an empty argument as such, so the line says what is wrong at a glance.</li>
+ * </ul>
  */
 public final class CommandLine {
 
@@ -44,6 +58,11 @@ public final class CommandLine {
 
     private record FlagSpec(String name, boolean defaultValue, String help) implements Spec {
     }
+
+    /** The most of one argument an error line quotes: enough to recognize it, short enough for one line. */
+    static final int QUOTED_CHARACTERS = 60;
+
+    private static final Pattern ASCII_NUMBER = Pattern.compile("-?[0-9]+");
 
     private final String program;
     private final String summary;
@@ -119,13 +138,15 @@ public final class CommandLine {
             }
             Spec spec = specs.get(name);
             if (spec == null && name.startsWith("--no-") && specs.get("--" + name.substring(5)) instanceof FlagSpec flag) {
+                refuseValue(name, inlineValue, arg);
                 values.put(flag.name(), false);
                 continue;
             }
             if (spec == null) {
-                throw new UsageException("unknown option " + arg);
+                throw new UsageException("unknown option " + quote(arg));
             }
             if (spec instanceof FlagSpec) {
+                refuseValue(name, inlineValue, arg);
                 values.put(name, true);
                 continue;
             }
@@ -141,27 +162,62 @@ public final class CommandLine {
         return new ServerOptions(values);
     }
 
+    private static void refuseValue(String flag, String inlineValue, String arg) throws UsageException {
+        if (inlineValue != null) {
+            throw new UsageException(flag + " is a flag and takes no value, got " + quote(arg)
+                    + ": write " + flag + " alone" + (flag.startsWith("--no-") ? "" : ", or --no-" + flag.substring(2) + " if it can be off"));
+        }
+    }
+
+    /**
+     * What was typed, as an error line shows it: in quotes, cut to {@value #QUOTED_CHARACTERS}
+     * characters (with the full length said), control characters made visible, and an empty
+     * argument named as such rather than shown as nothing.
+     */
+    static String quote(String typed) {
+        if (typed.isEmpty()) {
+            return "an empty argument";
+        }
+        String shown = typed.length() <= QUOTED_CHARACTERS ? typed : typed.substring(0, QUOTED_CHARACTERS);
+        var text = new StringBuilder("'");
+        shown.codePoints().forEach(c -> {
+            if (Character.isISOControl(c)) {
+                text.append(String.format("\\u%04x", c));
+            } else {
+                text.appendCodePoint(c);
+            }
+        });
+        text.append('\'');
+        if (shown.length() < typed.length()) {
+            text.append("... (").append(String.format(Locale.ROOT, "%,d", typed.length())).append(" characters)");
+        }
+        return text.toString();
+    }
+
     private static Object convert(Spec spec, String value) throws UsageException {
         return switch (spec) {
             case IntSpec s -> {
-                int number;
+                if (!ASCII_NUMBER.matcher(value).matches()) {
+                    throw new UsageException(s.name() + " wants a whole number in the digits 0-9, got " + quote(value));
+                }
+                long number;
                 try {
-                    number = Integer.parseInt(value);
-                } catch (NumberFormatException notANumber) {
-                    throw new UsageException(s.name() + " wants a whole number, got '" + value + "'");
+                    number = Long.parseLong(value);
+                } catch (NumberFormatException tooManyDigits) {
+                    number = value.startsWith("-") ? Long.MIN_VALUE : Long.MAX_VALUE; // out of range either way
                 }
                 if (number < s.min() || number > s.max()) {
                     throw new UsageException(s.name() + " must be between " + s.min() + " and " + s.max()
-                            + ", got " + number);
+                            + ", got " + quote(value));
                 }
-                yield number;
+                yield (int) number;
             }
             case ChoiceSpec s -> {
                 if (!s.choices().isEmpty() && !s.choices().contains(value)) {
-                    throw new UsageException(s.name() + " must be one of " + s.choices() + ", got '" + value + "'");
+                    throw new UsageException(s.name() + " must be one of " + s.choices() + ", got " + quote(value));
                 }
                 if (value.isBlank()) {
-                    throw new UsageException(s.name() + " must not be empty");
+                    throw new UsageException(s.name() + " needs a value, got " + (value.isEmpty() ? quote(value) : "only spaces"));
                 }
                 yield value;
             }

@@ -1,6 +1,6 @@
 package dev.echostages.common;
 
-import dev.echostages.common.LineFramer.LineTooLongException;
+import dev.echostages.common.LineFramer.LineRefusedException;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
@@ -27,6 +27,12 @@ import java.nio.ByteBuffer;
  * grows with what is owed: an idle connection costs nothing here, a busy one at most about the
  * high mark plus one read.
  *
+ * <p><b>Ending.</b> A client that shuts its side gets its echo, then the connection closes. When
+ * the server ends a client itself ({@link #closeAfterOwed}: an overlong line, a handler failure,
+ * the stop, the {@link MemoryBudget}), the session walks the steps of {@link LingeringClose}: no
+ * more input, the echo owed and the reply, then {@link #wantsFin()}, then {@link #draining()}
+ * reads that are dropped, until {@link #isFinished()} or {@link #lingerExpired()}.
+ *
  * <p>The outbox never moves bytes it has handed out in {@link #unsent()}: when it needs room it
  * copies into a new array. So an asynchronous write may still be reading the old view while more
  * echo is queued (stage 5's channels server relies on this).
@@ -48,6 +54,7 @@ public final class EchoSession {
 
     private final SocketAddress client;
     private final Log log;
+    private final MemoryBudget.Account account;
     private final LineFramer framer;
     private final LineHook hook;
     private final LineFramer.LineSink queueLine = this::queueLine;
@@ -57,17 +64,26 @@ public final class EchoSession {
     private int start;
     private int end;
     private boolean readingPaused;
-    private boolean inputFinished;
-    private boolean overlong;
+    /** The client shut its side: once the echo is out, the connection is done. */
+    private boolean clientEnded;
+    /** Set by {@link #closeAfterLine} while the client is in the middle of a line. */
+    private String closeAtLineEnd;
+    /** Why the server is ending this client ({@link #closeAfterOwed}); null while it is not. */
+    private String closing;
+    private long closingSince;
+    private boolean finSent;
+    private long drained;
+    private boolean drainOver;
 
     public EchoSession(SocketAddress client, int maxLine, Log log) {
-        this(client, maxLine, log, LineHook.NONE);
+        this(client, maxLine, log, LineHook.NONE, MemoryBudget.unlimited().open(client, () -> { }));
     }
 
-    public EchoSession(SocketAddress client, int maxLine, Log log, LineHook hook) {
+    public EchoSession(SocketAddress client, int maxLine, Log log, LineHook hook, MemoryBudget.Account account) {
         this.client = client;
         this.log = log;
-        this.framer = new LineFramer(maxLine);
+        this.account = account;
+        this.framer = new LineFramer(maxLine, account);
         this.hook = hook;
     }
 
@@ -79,21 +95,63 @@ public final class EchoSession {
      * Bytes the client sent: every line they complete is queued for echo, the rest is kept. An
      * overlong line queues the error reply after the lines before it and ends the input. An
      * exception from the {@link LineHook} goes up to the stage; the lines before the failing one
-     * are queued already, so the stage can still send them before it closes the client.
+     * are queued already, so the stage can {@link #closeAfterOwed} and still send them. Input that
+     * arrives after the server decided to close is dropped (see {@link LingeringClose}).
      */
     public void received(ByteBuffer input) throws IOException {
+        if (closing != null) {
+            drained(input.remaining());
+            input.position(input.limit());
+            return;
+        }
+        int end = input.limit();
+        if (closeAtLineEnd != null) {
+            int lineEnd = indexOfNewline(input);
+            if (lineEnd >= 0) {
+                input.limit(lineEnd + 1); // the rest was sent after the close began: it is dropped
+            }
+        }
         try {
             framer.feed(input, queueLine);
-        } catch (LineTooLongException tooLong) {
-            log.warn(client, tooLong.getMessage() + ": sending an error and disconnecting");
-            queue(ByteBuffer.wrap(Protocol.lineTooLongReply(framer.maxLine())));
-            inputFinished = true;
-            overlong = true;
+        } catch (LineRefusedException refused) {
+            log.warn(client, refused.getMessage() + ": sending an error and disconnecting");
+            closeWithReply(refused.reply(), refused.outcome());
+        }
+        if (closeAtLineEnd != null && framer.buffered() == 0) {
+            closeAfterOwed(closeAtLineEnd);
+            drained(end - input.limit());
+        }
+        input.limit(end).position(end);
+    }
+
+    private static int indexOfNewline(ByteBuffer input) {
+        for (int i = input.position(); i < input.limit(); i++) {
+            if (input.get(i) == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Like {@link #closeAfterOwed}, but a client in the middle of a line may finish that line
+     * first (its {@code \n} and nothing after it is taken): stage 5's stop, which promises the
+     * echo of a line that was on its way when the stop began.
+     */
+    public void closeAfterLine(String outcome) {
+        if (framer.buffered() == 0) {
+            closeAfterOwed(outcome);
+        } else if (closeAtLineEnd == null) {
+            closeAtLineEnd = outcome;
         }
     }
 
     /** The client shut its side (a read returned -1): its unfinished line is still its data, so it is echoed too. */
     public void endOfStream() {
+        if (closing != null) {
+            drained(-1);
+            return;
+        }
         byte[] tail = framer.takeUnterminated();
         if (tail.length > 0) {
             log.event(client, "end of stream, echoing unterminated tail: " + Bytes.visible(tail));
@@ -101,12 +159,40 @@ public final class EchoSession {
         } else {
             log.event(client, "end of stream");
         }
-        inputFinished = true;
+        clientEnded = true;
     }
 
-    /** No more reading from this client (its handler failed, say): what is queued still goes out. */
-    public void finishInput() {
-        inputFinished = true;
+    /**
+     * The server ends this client (see {@link LingeringClose}): no more input is taken, its
+     * unfinished line is dropped, what is queued still goes out. {@code outcome} is what the log
+     * will say when it is closed. A second call keeps the first reason.
+     */
+    public void closeAfterOwed(String outcome) {
+        if (closing == null && !clientEnded) {
+            closing = outcome;
+            closingSince = System.nanoTime();
+            framer.dropPartial();
+        }
+    }
+
+    /** {@link #closeAfterOwed}, with one line of reply after the echo owed (an error, a refusal). */
+    public void closeWithReply(byte[] reply, String outcome) {
+        closeAfterOwed(outcome);
+        queue(ByteBuffer.wrap(reply));
+    }
+
+    /**
+     * The budget chose this client while it was not sending (see {@link MemoryBudget}; a client
+     * that is sending hears it from its {@link LineFramer}): its unfinished line is dropped at once,
+     * its own reply is queued, then the lingering close. Called by {@link #wantsInput()}, and by a
+     * stage whose budget wakes this client from another thread (under the client's lock).
+     */
+    public void closeIfOverBudget() {
+        if (account.overBudget() && closing == null && !clientEnded) {
+            var refused = new LineFramer.OverBudgetException(account.reason());
+            log.warn(client, refused.getMessage() + ": sending an error and disconnecting");
+            closeWithReply(refused.reply(), refused.outcome());
+        }
     }
 
     private void queueLine(ByteBuffer line) throws IOException {
@@ -130,6 +216,7 @@ public final class EchoSession {
         if (outbox == null || outbox.length - end < count) {
             int owed = end - start;
             byte[] larger = new byte[Math.max(MIN_OUTBOX, Math.max(2 * owed, owed + count))];
+            account.resize(larger.length - (outbox == null ? 0 : outbox.length));
             if (owed > 0) {
                 System.arraycopy(outbox, start, larger, 0, owed);
             }
@@ -154,6 +241,7 @@ public final class EchoSession {
     public void sent(int count) {
         start += count;
         if (start == end) {
+            account.resize(-outbox.length);
             outbox = null; // a connection that owes nothing holds no output array
             start = 0;
             end = 0;
@@ -177,19 +265,57 @@ public final class EchoSession {
         return framer.buffered();
     }
 
-    /** Whether the stage should read from this client now (not ended, not paused by backpressure). */
+    /** Whether the stage should read from this client now for its lines (not ended, not paused by backpressure). */
     public boolean wantsInput() {
-        return !inputFinished && !readingPaused;
+        closeIfOverBudget();
+        return closing == null && !clientEnded && !readingPaused;
     }
 
-    /** Input has ended and everything owed was sent: time to close. */
+    /** The server is ending this client ({@link #closeAfterOwed}). */
+    public boolean closing() {
+        return closing != null;
+    }
+
+    /** Everything owed is out: time for the stage to send FIN ({@code shutdownOutput()}) and call {@link #finSent()}. */
+    public boolean wantsFin() {
+        return closing != null && !finSent && !hasUnsent();
+    }
+
+    public void finSent() {
+        finSent = true;
+    }
+
+    /** After our FIN: the stage reads, and drops what it reads by calling {@link #drained}. */
+    public boolean draining() {
+        return finSent && !drainOver;
+    }
+
+    /** {@code count} bytes read and dropped while draining; -1 when the client closed its side. */
+    public void drained(int count) {
+        drained += Math.max(count, 0);
+        if (count < 0 || drained >= LingeringClose.MAX_DRAINED) {
+            drainOver = true;
+        }
+    }
+
+    /** Closing took longer than {@link LingeringClose#MAX_MILLIS}: close now, whatever is left. */
+    public boolean lingerExpired() {
+        return closing != null && lingerMillisLeft() <= 0;
+    }
+
+    /** While closing: how long the lingering close may still take, for a blocking read's timeout. */
+    public long lingerMillisLeft() {
+        return LingeringClose.MAX_MILLIS - (System.nanoTime() - closingSince) / 1_000_000;
+    }
+
+    /** The connection is done: the client ended and got its echo, or the lingering close is over. */
     public boolean isFinished() {
-        return inputFinished && !hasUnsent();
+        return closing != null ? finSent && drainOver : clientEnded && !hasUnsent();
     }
 
-    /** Input ended with an overlong line: after the error reply, send FIN before closing. */
-    public boolean endedWithOverlongLine() {
-        return overlong;
+    /** What the log says when the connection closes. */
+    public String outcome() {
+        return closing != null ? closing : "disconnected";
     }
 
     /**
@@ -198,5 +324,11 @@ public final class EchoSession {
      */
     public boolean isIdle() {
         return framer.buffered() == 0 && !hasUnsent();
+    }
+
+    /** The connection is closed: its memory goes back to the budget. */
+    public void release() {
+        outbox = null;
+        framer.release();
     }
 }

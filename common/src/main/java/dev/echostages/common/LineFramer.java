@@ -28,10 +28,56 @@ public final class LineFramer {
         void line(ByteBuffer line) throws IOException;
     }
 
-    /** A line grew past the limit. Lines before it in the same input were already delivered. */
-    public static final class LineTooLongException extends IOException {
+    /**
+     * This client's line is refused: the server replies with {@link #reply()} and ends the
+     * connection (see {@link LingeringClose}). Lines before it in the same input were delivered.
+     */
+    public abstract static sealed class LineRefusedException extends IOException {
+        LineRefusedException(String message) {
+            super(message);
+        }
+
+        /** The one line the client gets before it is disconnected. */
+        public abstract byte[] reply();
+
+        /** What the log says when the connection closes. */
+        public abstract String outcome();
+    }
+
+    /** A line grew past the limit. */
+    public static final class LineTooLongException extends LineRefusedException {
+        private final int maxLine;
+
         public LineTooLongException(int maxLine) {
             super("line longer than " + maxLine + " bytes");
+            this.maxLine = maxLine;
+        }
+
+        @Override
+        public byte[] reply() {
+            return Protocol.lineTooLongReply(maxLine);
+        }
+
+        @Override
+        public String outcome() {
+            return "disconnected for an overlong line";
+        }
+    }
+
+    /** All clients together hold more than the {@link MemoryBudget}, and this one holds the most. */
+    public static final class OverBudgetException extends LineRefusedException {
+        public OverBudgetException(String reason) {
+            super(reason);
+        }
+
+        @Override
+        public byte[] reply() {
+            return Protocol.overBudgetReply();
+        }
+
+        @Override
+        public String outcome() {
+            return "closed: it held the most when the server ran short of memory (--max-buffered-mib)";
         }
     }
 
@@ -39,15 +85,22 @@ public final class LineFramer {
     private static final int MIN_PARTIAL = 128;
 
     private final int maxLine;
+    /** Where the unfinished line's array is counted against the server's {@link MemoryBudget}. */
+    private final MemoryBudget.Account account;
     /** The unfinished line; allocated on first need and sized by it, so a silent connection costs nothing here. */
     private byte[] partial;
     private int partialLength;
 
     public LineFramer(int maxLine) {
+        this(maxLine, MemoryBudget.unlimited().open(null, () -> { }));
+    }
+
+    public LineFramer(int maxLine, MemoryBudget.Account account) {
         if (maxLine < 1) {
             throw new IllegalArgumentException("maxLine must be positive: " + maxLine);
         }
         this.maxLine = maxLine;
+        this.account = account;
     }
 
     public int maxLine() {
@@ -87,7 +140,7 @@ public final class LineFramer {
                 partialLength = 0;
                 sink.line(whole);
                 if (partial.length > 4 * MIN_PARTIAL) {
-                    partial = null; // a long line's buffer is not kept for a client that now sends short ones
+                    dropPartial(); // a long line's buffer is not kept for a client that now sends short ones
                 }
             }
             start = i + 1;
@@ -98,6 +151,10 @@ public final class LineFramer {
             throw new LineTooLongException(maxLine);
         }
         appendToPartial(input, start, end);
+        if (account.overBudget()) {
+            dropPartial();
+            throw new OverBudgetException(account.reason());
+        }
     }
 
     /** Convenience for blocking code that reads into arrays. */
@@ -114,8 +171,23 @@ public final class LineFramer {
         if (partialLength > 0) {
             System.arraycopy(partial, 0, tail, 0, partialLength);
         }
-        partialLength = 0;
+        dropPartial();
         return tail;
+    }
+
+    /** The connection is closed: its memory goes back to the {@link MemoryBudget}. */
+    public void release() {
+        dropPartial();
+        account.close();
+    }
+
+    /** Forgets the unfinished line and gives its memory back (the client is being closed). */
+    public void dropPartial() {
+        partialLength = 0;
+        if (partial != null) {
+            account.resize(-partial.length);
+            partial = null;
+        }
     }
 
     private void appendToPartial(ByteBuffer input, int from, int to) {
@@ -127,6 +199,7 @@ public final class LineFramer {
         if (partial == null || partial.length < needed) {
             int grown = partial == null ? Math.max(MIN_PARTIAL, needed) : Math.max(partial.length * 2, needed);
             byte[] larger = new byte[Math.min(grown, maxLine)];
+            account.resize(larger.length - (partial == null ? 0 : partial.length));
             if (partialLength > 0) {
                 System.arraycopy(partial, 0, larger, 0, partialLength);
             }

@@ -27,6 +27,12 @@ public final class Protocol {
                 .getBytes(StandardCharsets.US_ASCII);
     }
 
+    /** The one line the client holding the most memory gets when all clients together hold too much. */
+    public static byte[] overBudgetReply() {
+        return "ERROR server short of memory and this connection holds the most, closing connection\n"
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
     /** The one line a client gets when the server has no room for another connection. */
     public static byte[] serverFullReply(int maxClients) {
         return ("ERROR server full (" + Clients.count(maxClients) + "), try again later\n")

@@ -1,8 +1,15 @@
 package dev.echostages.common;
 
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -26,6 +33,9 @@ public final class ServerMain {
      */
     public static final int CRASHED = 70;
 
+    /** The option of stages 4 and 5 that also makes the log print whole stack traces. */
+    private static final String DEBUG = "--debug";
+
     private ServerMain() {
     }
 
@@ -46,14 +56,69 @@ public final class ServerMain {
         return "";
     }
 
+    /**
+     * The bound address as the Listening line shows it. A channel bound to {@code 0.0.0.0} reports
+     * the IPv6 wildcard {@code ::} on a dual-stack system, while a {@code ServerSocket} reports
+     * {@code 0.0.0.0}; the wildcard is shown in the family that was asked for, so that every stage
+     * says the same for {@code --host 0.0.0.0}.
+     */
+    private static InetSocketAddress printable(InetSocketAddress bound, ServerOptions options) {
+        if (!bound.getAddress().isAnyLocalAddress()) {
+            return bound;
+        }
+        try {
+            InetAddress requested = options.bindAddress().getAddress();
+            return requested.isAnyLocalAddress() ? new InetSocketAddress(requested, bound.getPort()) : bound;
+        } catch (UnknownHostException resolvedBeforeButNotNow) {
+            return bound; // the server is bound already: its own report is still true
+        }
+    }
+
+    /**
+     * Short stack traces by default (they fit a projected terminal), every frame under the stage's
+     * {@code --debug}. A stage without that option has no way to ask for more, and the short trace
+     * does not offer one.
+     */
+    private static Log.Traces traces(ServerOptions options) {
+        if (!options.has(DEBUG)) {
+            return Log.Traces.SHORT;
+        }
+        return options.flag(DEBUG) ? Log.Traces.FULL : Log.Traces.SHORT_UNTIL_DEBUG;
+    }
+
+    /**
+     * What a class can type on another machine to reach a server bound to a wildcard address: the
+     * addresses of this machine's interfaces that are up, loopback and link-local ones left out
+     * (a link-local IPv6 address needs its interface's name, which differs on the other machine).
+     */
+    static List<String> reachableAt(InetAddress wildcard, int port) {
+        List<String> reachable = new ArrayList<>();
+        try {
+            for (NetworkInterface network : NetworkInterface.networkInterfaces().toList()) {
+                if (!network.isUp() || network.isLoopback()) {
+                    continue;
+                }
+                for (InetAddress address : network.inetAddresses().toList()) {
+                    boolean sameFamily = wildcard instanceof Inet6Address || address instanceof Inet4Address;
+                    if (sameFamily && !address.isLinkLocalAddress() && !address.isLoopbackAddress()) {
+                        reachable.add(Addresses.of(new InetSocketAddress(address, port)) + " (" + network.getName() + ")");
+                    }
+                }
+            }
+        } catch (SocketException cannotList) {
+            reachable.add("(the interfaces cannot be listed: " + cannotList.getMessage() + ")");
+        }
+        return reachable;
+    }
+
     public static void run(String[] args, CommandLine commandLine, EchoServer.Factory factory) {
         ServerOptions options = commandLine.parseOrExit(args);
-        Log log = Log.console(options.quiet());
+        Log log = Log.console(options.quiet(), traces(options));
         EchoServer server;
         try {
             server = factory.open(options, log);
         } catch (UnknownHostException badHost) {
-            System.err.println("unknown host '" + options.host() + "': --host takes a name or address of this machine,"
+            System.err.println("unknown host " + CommandLine.quote(options.host()) + ": --host takes a name or address of this machine,"
                     + " such as 127.0.0.1 (this machine only) or 0.0.0.0 (every network)");
             commandLine.printUsage(System.err);
             System.exit(2);
@@ -67,7 +132,7 @@ public final class ServerMain {
             return;
         }
 
-        InetSocketAddress bound = server.localAddress();
+        InetSocketAddress bound = printable(server.localAddress(), options);
         CountDownLatch served = new CountDownLatch(1);
         // Set when serve() ended by a failure. The JVM runs this hook on every way out, a crash's
         // System.exit(CRASHED) included, and a hook that then said "status 0" would hide the crash from
@@ -104,12 +169,21 @@ public final class ServerMain {
         // and a signal before the hook exists would end the JVM with status 143, unlogged.
         Runtime.getRuntime().addShutdownHook(hook);
 
-        // The first line on stdout, always: tests, the demo and the benchmarks wait for it.
-        System.out.println("Listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort());
+        // The first line on stdout, always: tests, the demo and the benchmarks wait for it, and
+        // scripts parse it. The PID follows on a line of its own, for strace -p, kill and ps
+        // (pgrep finds every server of the same stage, not this one).
+        System.out.println("Listening on " + Addresses.of(bound));
+        System.out.println("PID " + ProcessHandle.current().pid());
         System.out.flush();
         if (!bound.getAddress().isLoopbackAddress()) {
-            log.warn("bound to " + bound.getAddress().getHostAddress()
-                    + ": anyone who can reach this machine on the network can connect");
+            String warning = "bound to " + Addresses.host(bound.getAddress())
+                    + ": anyone who can reach this machine on the network can connect";
+            if (bound.getAddress().isAnyLocalAddress()) {
+                List<String> reachable = reachableAt(bound.getAddress(), bound.getPort());
+                warning += reachable.isEmpty() ? " (no network is up: only this machine can)"
+                        : ", at" + System.lineSeparator() + "  " + String.join(System.lineSeparator() + "  ", reachable);
+            }
+            log.warn(warning);
         }
 
         try {
@@ -122,7 +196,7 @@ public final class ServerMain {
             // so that a supervisor restarting on failure restarts us (and Maven's run command,
             // which accepts the start-up statuses 1 and 2, reports it). Only a requested stop exits 0.
             crashed.set(true);
-            log.error(bound, "server failed, exiting with status " + CRASHED, failure);
+            log.crash(bound, "server failed, exiting with status " + CRASHED, failure);
             served.countDown();
             System.out.flush();
             System.err.flush();

@@ -29,6 +29,11 @@ public final class ServerOptions {
         return flag("--quiet");
     }
 
+    /** True when the stage declared an option of this name (whatever its value). */
+    public boolean has(String name) {
+        return values.containsKey(name);
+    }
+
     public int intValue(String name) {
         return (Integer) require(name);
     }

@@ -75,11 +75,56 @@ class EchoSessionTest {
     }
 
     @Test
-    void anOverlongLineQueuesTheLinesBeforeItThenTheErrorAndEndsInput() throws IOException {
+    void anOverlongLineQueuesTheLinesBeforeItThenTheErrorThenClosesWithFinAndDraining() throws IOException {
         session.received(bytes("ok\n" + "x".repeat(150)));
+        assertFalse(session.wantsInput());
+        assertFalse(session.wantsFin(), "the echo and the reply go out before the FIN");
         assertEquals("ok\n" + new String(Protocol.lineTooLongReply(100), StandardCharsets.US_ASCII), takeUnsent());
+        assertTrue(session.wantsFin());
+        session.finSent();
+        assertTrue(session.draining(), "after the FIN, what the client still sends is read and dropped");
+        session.received(bytes("more lines\n"));
+        assertFalse(session.hasUnsent(), "nothing sent after the overlong line is echoed");
+        assertFalse(session.isFinished());
+        session.endOfStream();
         assertTrue(session.isFinished());
-        assertTrue(session.endedWithOverlongLine());
+        assertEquals("disconnected for an overlong line", session.outcome());
+    }
+
+    @Test
+    void drainingEndsAfterAMebibyteEvenIfTheClientNeverCloses() throws IOException {
+        session.closeAfterOwed("closed by server shutdown");
+        session.finSent();
+        for (int i = 0; i < LingeringClose.MAX_DRAINED / 1024 - 1; i++) {
+            session.received(ByteBuffer.allocate(1024));
+        }
+        assertFalse(session.isFinished());
+        session.received(ByteBuffer.allocate(1024));
+        assertTrue(session.isFinished());
+        assertFalse(session.lingerExpired(), "the deadline is 2 s away");
+    }
+
+    @Test
+    void overTheBudgetTheClientHoldingTheMostIsClosedWithItsOwnReply() throws IOException {
+        var budget = new MemoryBudget(3000);
+        var woken = new java.util.concurrent.atomic.AtomicBoolean();
+        var small = new EchoSession(new InetSocketAddress("127.0.0.1", 1), 100_000, log.log(), EchoSession.LineHook.NONE,
+                budget.open(new InetSocketAddress("127.0.0.1", 1), () -> { }));
+        var large = new EchoSession(new InetSocketAddress("127.0.0.1", 2), 100_000, log.log(), EchoSession.LineHook.NONE,
+                budget.open(new InetSocketAddress("127.0.0.1", 2), () -> woken.set(true)));
+        large.received(bytes("x".repeat(2000)));
+        small.received(bytes("y".repeat(500)));
+        small.received(bytes("y".repeat(1000))); // the small one tips the sum over: the large one goes
+        assertTrue(woken.get(), "the silent client holding the most is woken to be closed");
+        assertTrue(small.wantsInput(), "the client that tipped it over is not the one that holds the most");
+        assertFalse(large.wantsInput());
+        assertEquals(new String(Protocol.overBudgetReply(), StandardCharsets.US_ASCII),
+                StandardCharsets.US_ASCII.decode(large.unsent()).toString());
+        assertEquals(0, large.unfinishedLineBytes(), "its unfinished line is dropped");
+        assertTrue(log.contains("over --max-buffered-mib"), log.lines().toString());
+        large.release();
+        small.release();
+        assertEquals(0, budget.used());
     }
 
     @Test
@@ -88,7 +133,7 @@ class EchoSessionTest {
             if (line.get(line.position()) == 'b') {
                 throw new IllegalStateException("boom");
             }
-        });
+        }, MemoryBudget.unlimited().open(null, () -> { }));
         assertThrows(IllegalStateException.class, () -> failing.received(bytes("x1\nx2\nboom\nafter\n")));
         assertEquals("x1\nx2\n", StandardCharsets.US_ASCII.decode(failing.unsent()).toString());
     }

@@ -5,9 +5,9 @@ import dev.echostages.common.Closer;
 import dev.echostages.common.CommandLine;
 import dev.echostages.common.EchoServer;
 import dev.echostages.common.LineFramer;
-import dev.echostages.common.LineFramer.LineTooLongException;
+import dev.echostages.common.LineFramer.LineRefusedException;
+import dev.echostages.common.LingeringClose;
 import dev.echostages.common.Log;
-import dev.echostages.common.Protocol;
 import dev.echostages.common.ServerMain;
 import dev.echostages.common.ServerOptions;
 import java.io.IOException;
@@ -92,7 +92,7 @@ public final class BlockingEchoServer implements EchoServer {
                 Closer.close(client, log);
                 return;
             }
-            try (client) {
+            try {
                 serveOne(client); // nobody else is accepted until this returns
             } finally {
                 current = null;
@@ -110,31 +110,35 @@ public final class BlockingEchoServer implements EchoServer {
             LineFramer framer = new LineFramer(maxLine);
             byte[] chunk = new byte[chunkSize];
             int count;
-            try {
-                while ((count = in.read(chunk)) != -1) { // blocks until at least one byte is here
-                    log.event(who, "read " + count + (count == 1 ? " byte:  " : " bytes: ") + Bytes.visible(chunk, 0, count));
-                    framer.feed(chunk, 0, count, line -> {
-                        log.event(who, "line complete, echoing: " + Bytes.visible(line));
-                        Bytes.writeTo(line, out);
-                    });
-                }
-                // The client closed its side. Bytes after its last \n are still its data:
-                // echo them too, rather than lose them silently.
-                byte[] tail = framer.takeUnterminated();
-                if (tail.length > 0) {
-                    log.event(who, "end of stream, echoing unterminated tail: " + Bytes.visible(tail));
-                    out.write(tail);
-                }
-            } catch (LineTooLongException tooLong) {
-                log.warn(who, tooLong.getMessage() + ": sending an error and disconnecting");
-                out.write(Protocol.lineTooLongReply(maxLine));
-                client.shutdownOutput(); // our reply, then FIN, before close() might reset
-                outcome = "disconnected for an overlong line";
+            while ((count = in.read(chunk)) != -1) { // blocks until at least one byte is here
+                log.event(who, "read " + count + (count == 1 ? " byte:  " : " bytes: ") + Bytes.visible(chunk, 0, count));
+                framer.feed(chunk, 0, count, line -> {
+                    log.event(who, "line complete, echoing: " + Bytes.visible(line));
+                    Bytes.writeTo(line, out);
+                });
             }
+            // The client closed its side. Bytes after its last \n are still its data:
+            // echo them too, rather than lose them silently.
+            byte[] tail = framer.takeUnterminated();
+            if (tail.length > 0) {
+                log.event(who, "end of stream, echoing unterminated tail: " + Bytes.visible(tail));
+                out.write(tail);
+            }
+        } catch (LineRefusedException refused) {
+            log.warn(who, refused.getMessage() + ": sending an error and disconnecting");
+            // Not close(): the client's later bytes sit unread, and closing on them would reset
+            // the connection and destroy the echo still on its way (see LingeringClose).
+            LingeringClose.inBackground(client, refused.reply(), log);
+            log.event(who, refused.outcome());
+            return;
         } catch (IOException lost) {
             // A reset or broken pipe ends this client only; the loop goes on to the next one.
             outcome = stopping ? "closed by server shutdown" : "connection lost: " + lost.getMessage();
+        } catch (RuntimeException | Error bug) {
+            log.error(who, "unexpected failure serving this client; closing it", bug);
+            outcome = "closed after an unexpected failure";
         }
+        Closer.close(client, log);
         log.event(who, outcome);
     }
 

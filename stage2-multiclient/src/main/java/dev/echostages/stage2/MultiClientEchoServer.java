@@ -5,9 +5,10 @@ import dev.echostages.common.Closer;
 import dev.echostages.common.CommandLine;
 import dev.echostages.common.EchoServer;
 import dev.echostages.common.LineFramer;
-import dev.echostages.common.LineFramer.LineTooLongException;
+import dev.echostages.common.LineFramer.LineRefusedException;
+import dev.echostages.common.LingeringClose;
 import dev.echostages.common.Log;
-import dev.echostages.common.Protocol;
+import dev.echostages.common.MemoryBudget;
 import dev.echostages.common.ServerMain;
 import dev.echostages.common.ServerOptions;
 import java.io.IOException;
@@ -48,8 +49,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class MultiClientEchoServer implements EchoServer {
 
     static CommandLine commandLine() {
-        return new CommandLine("stage2-multiclient",
-                "Echo server, stage 2: many clients in one loop of blocking calls (head-of-line blocking).");
+        return MemoryBudget.option(new CommandLine("stage2-multiclient",
+                "Echo server, stage 2: many clients in one loop of blocking calls (head-of-line blocking)."));
     }
 
     public static void main(String[] args) {
@@ -63,6 +64,7 @@ public final class MultiClientEchoServer implements EchoServer {
     private final ServerSocket listener;
     private final Log log;
     private final int maxLine;
+    private final MemoryBudget budget;
     /** The loop's clients, in the order they were accepted. Copy-on-write so stop() can close them. */
     private final List<Client> clients = new CopyOnWriteArrayList<>();
     /** One read buffer for everyone: only the loop's thread reads. */
@@ -72,6 +74,7 @@ public final class MultiClientEchoServer implements EchoServer {
     public MultiClientEchoServer(ServerOptions options, Log log) throws IOException {
         this.log = log;
         this.maxLine = options.maxLine();
+        this.budget = MemoryBudget.from(options);
         listener = new ServerSocket();
         // A restarted server can bind at once even while old connections sit in TIME_WAIT.
         listener.setReuseAddress(true);
@@ -97,7 +100,10 @@ public final class MultiClientEchoServer implements EchoServer {
                     }
                     throw acceptFailed;
                 }
-                Client newcomer = new Client(socket, socket.getRemoteSocketAddress(), new LineFramer(maxLine));
+                SocketAddress address = socket.getRemoteSocketAddress();
+                // Only the client being read holds a line begun (the loop reads each one to the
+                // end of a line), so when the budget is over, the one it picks is that one.
+                Client newcomer = new Client(socket, address, new LineFramer(maxLine, budget.open(address, () -> { })));
                 clients.add(newcomer);
                 log.event(newcomer.address(), "connected");
 
@@ -108,8 +114,7 @@ public final class MultiClientEchoServer implements EchoServer {
                         return;
                     }
                     if (!readAndEchoLines(client)) {
-                        clients.remove(client);
-                        Closer.close(client.socket(), log);
+                        clients.remove(client); // closed already
                     }
                 }
             }
@@ -124,7 +129,7 @@ public final class MultiClientEchoServer implements EchoServer {
     /**
      * Blocks reading {@code client} until what it has sent ends with a complete line (the book's
      * loop condition), echoing every complete line on the way. Returns false when the client is
-     * gone (end of stream, reset, overlong line) and must be removed.
+     * gone (end of stream, reset, overlong line); it is closed then and must be removed.
      */
     private boolean readAndEchoLines(Client client) {
         SocketAddress who = client.address();
@@ -132,6 +137,7 @@ public final class MultiClientEchoServer implements EchoServer {
         try {
             InputStream in = client.socket().getInputStream();
             OutputStream out = client.socket().getOutputStream();
+            LineFramer framer = client.framer();
             // Read until nothing unfinished is left, as the book's loop reads until its buffer ends
             // with a line end: a read may stop in the middle of a line, and that line's start must
             // not sit unechoed until this client's turn comes round again.
@@ -139,35 +145,41 @@ public final class MultiClientEchoServer implements EchoServer {
                 int count = in.read(chunk); // blocks: nobody else is served meanwhile
                 if (count == -1) {
                     // The client closed its side. Bytes after its last \n are still its data.
-                    byte[] tail = client.framer().takeUnterminated();
+                    byte[] tail = framer.takeUnterminated();
                     if (tail.length > 0) {
                         log.event(who, "end of stream, echoing unterminated tail: " + Bytes.visible(tail));
                         out.write(tail);
                     }
-                    log.event(who, "disconnected, removed from the list");
-                    return false;
+                    return closed(client, "disconnected, removed from the list");
                 }
-                client.framer().feed(chunk, 0, count, line -> {
+                framer.feed(chunk, 0, count, line -> {
                     log.event(who, "echoing: " + Bytes.visible(line));
                     Bytes.writeTo(line, out);
                 });
-            } while (client.framer().buffered() > 0);
+            } while (framer.buffered() > 0);
             return true;
-        } catch (LineTooLongException tooLong) {
-            log.warn(who, tooLong.getMessage() + ": sending an error and disconnecting");
-            try {
-                client.socket().getOutputStream().write(Protocol.lineTooLongReply(maxLine));
-                client.socket().shutdownOutput(); // our reply, then FIN, before close() might reset
-            } catch (IOException replyFailed) {
-                log.event(who, "could not send the error reply: " + replyFailed.getMessage());
-            }
+        } catch (LineRefusedException refused) {
+            log.warn(who, refused.getMessage() + ": sending an error and disconnecting");
+            // Not close(): the client's later bytes sit unread, and closing on them would reset
+            // the connection and destroy the echo still on its way (see LingeringClose).
+            client.framer().release();
+            LingeringClose.inBackground(client.socket(), refused.reply(), log);
+            log.event(who, refused.outcome() + ", removed from the list");
             return false;
         } catch (IOException lost) {
             // A reset or broken pipe ends this client only; the pass goes on with the next one.
-            log.event(who, stopping ? "closed by server shutdown" : "connection lost: " + lost.getMessage()
-                    + ", removed from the list");
-            return false;
+            return closed(client, stopping ? "closed by server shutdown" : "connection lost: " + lost.getMessage() + ", removed from the list");
+        } catch (RuntimeException | Error bug) {
+            log.error(who, "unexpected failure serving this client; closing it", bug);
+            return closed(client, "closed after an unexpected failure, removed from the list");
         }
+    }
+
+    private boolean closed(Client client, String outcome) {
+        client.framer().release();
+        Closer.close(client.socket(), log);
+        log.event(client.address(), outcome);
+        return false;
     }
 
     @Override

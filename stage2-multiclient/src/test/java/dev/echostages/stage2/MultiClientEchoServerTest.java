@@ -1,5 +1,6 @@
 package dev.echostages.stage2;
 
+import dev.echostages.common.Addresses;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -38,7 +39,7 @@ class MultiClientEchoServerTest {
 
     /** The server's name for a client in its log: its address as the server sees it. */
     private static String nameOf(TestClient client) {
-        return client.socket().getLocalSocketAddress().toString();
+        return Addresses.of(client.socket().getLocalSocketAddress());
     }
 
     /** Waits until the server has logged {@code message} about {@code client}. */

@@ -1,13 +1,13 @@
 package dev.echostages.stage3;
 
 import dev.echostages.common.AcceptBackoff;
+import dev.echostages.common.Clients;
 import dev.echostages.common.Closer;
 import dev.echostages.common.CommandLine;
-import dev.echostages.common.CpuMeter;
 import dev.echostages.common.EchoServer;
-import dev.echostages.common.Clients;
 import dev.echostages.common.EchoSession;
 import dev.echostages.common.Log;
+import dev.echostages.common.MemoryBudget;
 import dev.echostages.common.ServerMain;
 import dev.echostages.common.ServerOptions;
 import java.io.IOException;
@@ -15,12 +15,10 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Stage 3: non-blocking sockets, polled in a busy loop.
@@ -29,34 +27,22 @@ import java.util.Locale;
  * nothing blocks. The listening channel and every client channel are non-blocking, so
  * {@code accept()} returns {@code null} when nobody is knocking and {@code read()} returns 0 when
  * a client has said nothing. One thread goes round and round: accept whoever is waiting, then give
- * every connection one turn (send what it is owed, read what it sent), then start again. Every client is
- * served, in whatever order they speak.
+ * every connection one turn (send what it is owed, read what it sent), then start again. Every
+ * client is served, in whatever order they speak.
  *
- * <p>What you will see: run it, connect with {@code telnet localhost 8000} from two terminals and
- * both are answered at once, whoever speaks first. Every 5 seconds a stats line reports how many
- * times the loop went round and how much CPU the process used.
- *
- * <p>What goes wrong: that stats line. With nobody connected, or everybody silent, the loop still
- * goes round hundreds of thousands of times a second, asking sockets that have nothing to say, and burns a whole
- * CPU core doing it. Stage 4 lets the operating system tell us which sockets are ready (a
- * {@code Selector}) and sleeps in between.
- *
- * <p>Where the book's version is careless, this one is not: each connection keeps its own
- * unfinished line between turns and an outbox for the echo the kernel did not take yet (its
- * {@link EchoSession}, the same one stages 4 and 5 use), a client that does not read stops being
- * read from (so it cannot make us hold unbounded data), and closed connections leave the list.
- *
- * <p>Run: {@code ./mvnw -q -pl stage3-nonblocking-busyloop -am package -DskipTests exec:exec}.
- * The naive first attempt: append {@code -Dargs="--naive"} (see {@link NaiveNonBlockingEchoServer}).
+ * <p>What goes wrong: the stats line ({@link LoopStats}). With nobody connected, or everybody
+ * silent, the loop still goes round hundreds of thousands of times a second, asking sockets that
+ * have nothing to say, and burns a whole core doing it. Stage 4 lets the operating system tell
+ * us which sockets are ready (a {@code Selector}) and sleeps in between.
  */
 public final class BusyLoopEchoServer implements EchoServer {
 
     static CommandLine commandLine() {
-        return new CommandLine("stage3-nonblocking-busyloop",
+        return MemoryBudget.option(new CommandLine("stage3-nonblocking-busyloop",
                 "Echo server, stage 3: non-blocking sockets polled in a busy loop (watch the CPU).")
-                .flag("--stats", true, "print loop passes per second and process CPU every interval")
+                .flag("--stats", true, "print loop passes per second and the loop thread's CPU every interval")
                 .intOption("--stats-interval", 5, 1, 3600, "seconds between stats lines")
-                .flag("--naive", "run the naive first attempt instead (stage 2's loop, merely non-blocking); it fails");
+                .flag("--naive", "run the naive first attempt instead (stage 2's loop, merely non-blocking); it fails"));
     }
 
     public static void main(String[] args) {
@@ -65,46 +51,51 @@ public final class BusyLoopEchoServer implements EchoServer {
                 : new BusyLoopEchoServer(options, log));
     }
 
-    /** One read per connection per turn, at most this many bytes: no client can hog a pass. */
-    private static final int READ_SIZE = 16 * 1024;
+    /** At most this many bytes are read from one client per turn: the fairness bound. */
+    static final int READ_BUDGET = 16 * 1024;
+    /**
+     * Room for a burst of connects while the loop is busy (and during an accept back-off): with
+     * Java's default backlog of 50, the 51st waiting client's SYN is dropped and its connect()
+     * stalls for a whole second until TCP retransmits it.
+     */
+    private static final int BACKLOG = 1024;
     /**
      * How often the loop asks the listener for newcomers. Not on every pass: the JDK's
-     * {@code accept()} allocates a little garbage on each call (64 bytes, measured), and asked
-     * hundreds of thousands of times a second it would churn the heap as well as the CPU.
-     * A millisecond is nothing to a client that connects.
+     * {@code accept()} allocates a little garbage on each call, and asked hundreds of thousands of
+     * times a second it would churn the heap as well as the CPU. A millisecond is nothing to a client.
      */
     private static final long ACCEPT_POLL_NANOS = 1_000_000;
-    private static final int BACKLOG = 1024;
+
+    /** One client: its channel and its session (unfinished line, echo owed). */
+    private record Connection(SocketChannel channel, EchoSession session) {
+    }
 
     private final ServerSocketChannel listener;
     private final Log log;
     private final int maxLine;
-    private final boolean stats;
-    private final long statsIntervalNanos;
+    private final MemoryBudget budget;
     private final AcceptBackoff acceptBackoff;
-    /** Checked on every pass, so {@link #stop()} from another thread ends the loop within one pass. */
+    /** One read buffer for everyone: the loop serves one connection at a time. */
+    private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUDGET);
+    /** Set by {@link #stop()} from any thread; the loop checks it on every pass. */
     private volatile boolean stopping;
     /** Only the loop thread touches the connections, so nothing here needs a lock. */
     private final List<Connection> connections = new ArrayList<>();
-    /** One read buffer for everyone: the loop serves one connection at a time. */
-    private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_SIZE);
-    /** When to ask the listener again (System.nanoTime()): next millisecond, or after a back-off. */
+    private final LoopStats stats;
+    /** When to ask the listener again ({@link System#nanoTime()}). */
     private long nextAcceptAt = System.nanoTime();
 
     public BusyLoopEchoServer(ServerOptions options, Log log) throws IOException {
         this.log = log;
         this.maxLine = options.maxLine();
-        this.stats = options.flag("--stats") && !log.quiet();
-        this.statsIntervalNanos = options.intValue("--stats-interval") * 1_000_000_000L;
+        this.budget = MemoryBudget.from(options);
+        this.stats = new LoopStats(options.flag("--stats"), options.intValue("--stats-interval"), log);
         listener = ServerSocketChannel.open();
-        listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-        // Room for a burst of connects while the loop is busy, or off the CPU: with Java's default
-        // backlog of 50, the 51st waiting client's SYN is dropped and its connect() stalls for a
-        // whole second until TCP retransmits it.
+        listener.setOption(StandardSocketOptions.SO_REUSEADDR, true); // restart without waiting out TIME_WAIT
         listener.bind(options.bindAddress(), BACKLOG);
         // The whole lesson in one call: from now on accept() returns null instead of waiting.
         listener.configureBlocking(false);
-        acceptBackoff = new AcceptBackoff(log, listener.socket().getLocalSocketAddress());
+        acceptBackoff = new AcceptBackoff(log, localAddress());
     }
 
     @Override
@@ -114,70 +105,140 @@ public final class BusyLoopEchoServer implements EchoServer {
 
     @Override
     public void serve() throws IOException {
-        long passes = 0;
-        var cpu = new CpuMeter();
-        long lastReport = System.nanoTime();
+        boolean stopBegun = false;
         try {
-            while (!stopping) {
+            while (!stopBegun || !connections.isEmpty()) {
+                if (stopping && !stopBegun) {
+                    stopBegun = true;
+                    stopClients();
+                    continue; // with every client closed already, there is nothing left to wait for
+                }
                 long now = System.nanoTime();
-                if (now - nextAcceptAt >= 0) { // nanoTime values compare only by difference
-                    acceptEveryoneWaiting(now);
+                if (!stopBegun && now - nextAcceptAt >= 0 && !acceptBackoff.pausing()) {
+                    nextAcceptAt = now + ACCEPT_POLL_NANOS;
+                    acceptClients();
                 }
-                // An index, not an iterator: a pass in which nobody speaks allocates nothing.
+                // An index, not an iterator: a pass in which nobody speaks allocates nothing. Backwards,
+                // so that a client closed (and taken off the list) on its turn does not skip the next.
                 for (int i = connections.size() - 1; i >= 0; i--) {
-                    String outcome = connections.get(i).takeTurn();
-                    if (outcome != null) {
-                        connections.remove(i).close(outcome);
-                    }
+                    serveClient(connections.get(i));
                 }
-                passes++;
                 // Nothing above waited for anything: this loop never sleeps. The stats show the cost.
-                if (stats && now - lastReport >= statsIntervalNanos) {
-                    double seconds = (now - lastReport) / 1e9;
-                    log.event(String.format(Locale.ROOT, "stats: %,d loop passes/s, CPU %.0f%% of a core, %s",
-                            Math.round(passes / seconds), 100 * cpu.coresSinceLastSample(), Clients.count(connections.size())));
-                    passes = 0;
-                    lastReport = now;
-                }
+                stats.pass(connections.size());
             }
         } finally {
-            while (!connections.isEmpty()) {
-                connections.removeLast().close("closed by server shutdown");
+            while (!connections.isEmpty()) { // only if the loop failed: the stop empties the list itself
+                finish(connections.getLast(), "closed by server shutdown");
             }
             Closer.close(listener, log);
         }
     }
 
-    /** Accepts every client waiting in the kernel's queue, then sets when to ask again. */
-    private void acceptEveryoneWaiting(long now) throws IOException {
-        nextAcceptAt = now + ACCEPT_POLL_NANOS;
+    /** Accepts every client waiting in the kernel's queue. */
+    private void acceptClients() {
         while (true) {
             SocketChannel channel;
             try {
                 channel = listener.accept(); // never waits: null when nobody is knocking
-            } catch (ClosedChannelException closed) {
-                if (stopping) {
-                    return; // stop() closed the listener; the loop ends at the top of this pass
-                }
-                throw closed;
-            } catch (IOException acceptFailed) {
-                // Typically "Too many open files". The clients we have are still served meanwhile.
-                nextAcceptAt = now + acceptBackoff.failed(acceptFailed, connections.size()) * 1_000_000;
+            } catch (IOException failed) {
+                // Most likely out of file descriptors. The connection stays queued: skip accept() for
+                // a while (see AcceptBackoff), keep the listener; the clients we have are served meanwhile.
+                acceptBackoff.failed(failed, connections.size());
                 return;
             }
             if (channel == null) {
-                return;
+                return; // the queue of waiting connections is empty
             }
             acceptBackoff.succeeded();
             try {
                 channel.configureBlocking(false);
+                // Each write already carries every complete line of a read; Nagle's algorithm
+                // would only hold the next one back waiting for an ACK.
+                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 SocketAddress address = channel.getRemoteAddress();
-                connections.add(new Connection(channel, new EchoSession(address, maxLine, log)));
-                log.event(address, Clients.connected(connections.size()));
-            } catch (IOException goneAlready) {
-                // The client reset between the handshake and now: nothing to serve, nobody else affected.
-                log.event("a client left before it was served: " + goneAlready.getMessage());
+                // Over budget, the client holding the most may be silent: the loop looks at every
+                // client on every pass, and its session closes it then.
+                var session = new EchoSession(address, maxLine, log, EchoSession.LineHook.NONE, budget.open(address, () -> { }));
+                connections.add(new Connection(channel, session));
+                log.event(session.client(), Clients.connected(connections.size()));
+            } catch (IOException failed) {
+                // The client may already be gone (reset before we got to it): drop it, keep going.
+                log.warn("setting up an accepted connection failed: " + failed);
                 Closer.close(channel, log);
+            }
+        }
+    }
+
+    /** One turn: send what is owed, read once, send the echo. */
+    private void serveClient(Connection connection) {
+        SocketChannel channel = connection.channel();
+        EchoSession session = connection.session();
+        try {
+            send(channel, session); // what an earlier turn could not send
+            if (session.wantsInput() || session.draining()) {
+                readBuffer.clear();
+                int count = channel.read(readBuffer); // never waits: 0 when the client said nothing
+                if (count < 0) {
+                    session.endOfStream();
+                } else if (count > 0) {
+                    session.received(readBuffer.flip());
+                }
+                send(channel, session); // the usual case: the echo goes out in the same turn
+            }
+            settle(connection);
+        } catch (IOException lost) {
+            // A reset or a broken pipe: the end of this client, nobody else's business.
+            finish(connection, "connection lost: " + lost.getMessage());
+        } catch (RuntimeException | Error bug) {
+            log.error(session.client(), "unexpected failure in its handler; closing this client only", bug);
+            finish(connection, "closed after an unexpected failure");
+        }
+    }
+
+    /**
+     * A non-blocking write takes what fits in the kernel's send buffer, possibly less than
+     * offered, possibly nothing. The rest stays owed until the next turn: retrying here until it
+     * all went out would be spinning on one client while the others wait.
+     */
+    private void send(SocketChannel channel, EchoSession session) throws IOException {
+        if (session.hasUnsent()) {
+            session.sent(channel.write(session.unsent()));
+        }
+    }
+
+    /**
+     * After every turn: FIN once a closing client is owed nothing, and close it once it is done.
+     * Nothing to say about what to wait for: this loop waits for nothing, it asks every client
+     * every time, which is the problem.
+     */
+    private void settle(Connection connection) throws IOException {
+        EchoSession session = connection.session();
+        if (session.wantsFin()) {
+            connection.channel().shutdownOutput(); // see LingeringClose: FIN, then drain, then close
+            session.finSent();
+        }
+        if (session.isFinished() || session.lingerExpired()) {
+            finish(connection, session.outcome());
+        }
+    }
+
+    /** Closes the connection and takes it off the list. */
+    private void finish(Connection connection, String outcome) {
+        Closer.close(connection.channel(), log);
+        connection.session().release();
+        connections.remove(connection);
+        log.event(connection.session().client(), Clients.ended(outcome, connections.size()));
+    }
+
+    /** The stop: a client owed nothing is closed now; the others get their echo and a lingering close. */
+    private void stopClients() {
+        Closer.close(listener, log);
+        log.event("stop: listener closed, " + Clients.count(connections.size()) + " connected");
+        for (Connection connection : List.copyOf(connections)) {
+            if (!connection.session().hasUnsent()) { // a line begun is input, not owed: it is dropped
+                finish(connection, "closed by server shutdown");
+            } else {
+                connection.session().closeAfterOwed("closed by server shutdown, its echo sent");
             }
         }
     }
@@ -188,60 +249,5 @@ public final class BusyLoopEchoServer implements EchoServer {
         // The loop closes the clients itself (it owns them); closing the listener here also frees
         // the port when serve() was never called.
         Closer.close(listener, log);
-    }
-
-    /** One client: its channel and its session (unfinished line, echo owed). */
-    private final class Connection {
-        final SocketChannel channel;
-        final EchoSession session;
-
-        Connection(SocketChannel channel, EchoSession session) {
-            this.channel = channel;
-            this.session = session;
-        }
-
-        /** One turn: send what we owe, read once, send the echo. Returns how it ended, or null while it goes on. */
-        String takeTurn() {
-            try {
-                send();
-                if (session.wantsInput()) { // false above the high mark: see EchoSession, "Backpressure"
-                    readBuffer.clear();
-                    int count = channel.read(readBuffer); // never waits: 0 when the client said nothing
-                    if (count < 0) {
-                        session.endOfStream();
-                    } else if (count > 0) {
-                        session.received(readBuffer.flip());
-                    }
-                    send(); // the usual case: the echo goes out in the same turn
-                }
-                if (session.isFinished()) {
-                    if (session.endedWithOverlongLine()) {
-                        channel.shutdownOutput(); // our error line, then FIN, before close() might reset
-                    }
-                    return session.endedWithOverlongLine() ? "disconnected for an overlong line" : "disconnected";
-                }
-                return null;
-            } catch (IOException lost) {
-                // A reset or broken pipe ends this client only; the others keep their turns.
-                return "connection lost: " + lost.getMessage();
-            }
-        }
-
-        /**
-         * A non-blocking write takes what fits in the kernel's send buffer, possibly less than
-         * offered, possibly nothing. The rest stays owed until the next turn: retrying here until
-         * it all went out would be spinning on one client while the others wait.
-         */
-        private void send() throws IOException {
-            if (session.hasUnsent()) {
-                session.sent(channel.write(session.unsent()));
-            }
-        }
-
-        /** Called once it has left the list, so the count is of the others. */
-        void close(String outcome) {
-            Closer.close(channel, log);
-            log.event(session.client(), Clients.ended(outcome, connections.size()));
-        }
     }
 }

@@ -222,7 +222,7 @@ class BusyLoopEchoReadmeTest {
         }
     }
 
-    private static final Pattern STATS = Pattern.compile("stats: ([\\d,]+) loop passes/s, CPU (\\d+)% of a core, (\\d+) client");
+    private static final Pattern STATS = Pattern.compile("stats: ([\\d,]+) loop passes/s, loop thread busy (\\d+)% of a core, (\\d+) client");
 
     /** One server, 0, 10, 100 then 1,000 idle connections: the loop passes in the second stats line of each. */
     private static String idleClients() throws Exception {

@@ -1,7 +1,9 @@
 package dev.echostages.stage4;
 
 import dev.echostages.common.DebugCommand;
+import dev.echostages.common.EchoSession;
 import dev.echostages.common.Log;
+import dev.echostages.common.ServerOptions;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -23,13 +25,28 @@ final class DebugMode {
     private final Log log;
     private final long slowNanos;
 
-    DebugMode(Log log, int slowCallbackMillis) {
+    private DebugMode(Log log, int slowCallbackMillis) {
         this.log = log;
         this.slowNanos = slowCallbackMillis * 1_000_000L;
     }
 
+    /** Null unless {@code --debug}. */
+    static DebugMode from(ServerOptions options, Log log) {
+        return options.flag("--debug") ? new DebugMode(log, options.intValue("--slow-callback-ms")) : null;
+    }
+
+    /** The loop's handler, picked once: {@code handler} itself, or under {@code --debug} timed. */
+    static Consumer<SelectionKey> handler(DebugMode debug, Consumer<SelectionKey> handler, Function<SelectionKey, SocketAddress> who) {
+        return debug == null ? handler : debug.timed(handler, who);
+    }
+
+    /** What runs before each line is echoed: nothing, or under {@code --debug} the {@code sleep N} and {@code spin N} lines. */
+    static EchoSession.LineHook lineHook(DebugMode debug) {
+        return debug == null ? EchoSession.LineHook.NONE : debug::runCommand;
+    }
+
     /** The loop's handler, timed: {@code who} names the client (or the listener) a key belongs to. */
-    Consumer<SelectionKey> timed(Consumer<SelectionKey> handler, Function<SelectionKey, SocketAddress> who) {
+    private Consumer<SelectionKey> timed(Consumer<SelectionKey> handler, Function<SelectionKey, SocketAddress> who) {
         return key -> {
             long started = System.nanoTime();
             handler.accept(key);
@@ -42,7 +59,7 @@ final class DebugMode {
     }
 
     /** Runs a {@code sleep N} or {@code spin N} line on the loop thread, before it is echoed. */
-    void runCommand(SocketAddress client, ByteBuffer line) {
+    private void runCommand(SocketAddress client, ByteBuffer line) {
         DebugCommand command = DebugCommand.parse(line, client, log);
         if (command != null) {
             log.warn(client, "'" + command.text() + "': holding the event loop thread on purpose (--debug)");

@@ -4,10 +4,10 @@ import dev.echostages.common.AcceptBackoff;
 import dev.echostages.common.Clients;
 import dev.echostages.common.Closer;
 import dev.echostages.common.CommandLine;
-import dev.echostages.common.CpuMeter;
 import dev.echostages.common.EchoServer;
 import dev.echostages.common.EchoSession;
 import dev.echostages.common.Log;
+import dev.echostages.common.MemoryBudget;
 import dev.echostages.common.ServerMain;
 import dev.echostages.common.ServerOptions;
 import java.io.IOException;
@@ -19,7 +19,9 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.Locale;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -29,33 +31,22 @@ import java.util.function.Consumer;
  * <p>Stage 3 asked every socket, over and over, "anything for me?" and burned a core doing it.
  * Here the thread asks the operating system once: {@code select()} sleeps in the kernel (epoll on
  * Linux) until at least one socket is ready, and hands back exactly those. One thread serves every
- * client, and while they are silent it costs nothing. This loop is what an event loop is: asyncio's,
- * Netty's, Node's.
+ * client, and while they are silent it costs nothing. This loop is what an event loop is:
+ * asyncio's, Netty's, Node's. Everything else is stage 3's, step for step and name for name: only
+ * who decides when {@code serveClient} runs has changed.
  *
- * <p>What you will see: three telnets served at once, and with {@code --idle-ticks} a line each
- * second the loop spent asleep with nothing to do, the opposite of stage 3's spinning counter.
- *
- * <p>What goes wrong: every handler runs on this one thread, so a handler that blocks (a slow
- * computation, a blocking call, here a {@code sleep 2} line honoured under {@code --debug}) freezes
- * every other client until it returns. {@code --debug} times each handler and names the culprit,
- * like asyncio's debug mode ({@link DebugMode}). Stage 5 keeps the loop but stops writing it by hand.
- *
- * <p>Each client's unfinished line and unsent echo live in its {@link EchoSession}, exactly as in
- * stage 3: the difference between the two stages is only who decides when to read and write.
- *
- * <p>Run: {@code ./mvnw -q -pl stage4-selector -am package -DskipTests exec:exec}, then
- * {@code telnet localhost 8000} in a few other terminals.
+ * <p>What goes wrong: every handler runs on this one thread, so a handler that blocks (here a
+ * {@code sleep 5} line honoured under {@code --debug}) freezes every other client until it
+ * returns. {@code --debug} times each handler and names the culprit, like asyncio's debug mode
+ * ({@link DebugMode}). Stage 5 keeps the loop but stops writing it by hand.
  */
 public final class SelectorEchoServer implements EchoServer {
 
     static CommandLine commandLine() {
-        return new CommandLine("stage4-selector", "Echo server, stage 4: one thread, a Selector, many clients.")
-                .flag("--idle-ticks",
-                        "log a line each time a one-second select() returns with nothing ready (the book's listing does)")
-                .flag("--debug",
-                        "asyncio-style debug mode: warn when a handler holds the loop too long; honour 'sleep N' and 'spin N' lines")
-                .intOption("--slow-callback-ms", 100, 1, 60_000,
-                        "with --debug, warn when one handler holds the loop longer than this");
+        return MemoryBudget.option(new CommandLine("stage4-selector", "Echo server, stage 4: one thread, a Selector, many clients.")
+                .flag("--idle-ticks", "log each second select() slept with nothing ready (the book's listing does)")
+                .flag("--debug", "asyncio-style debug mode: warn when a handler holds the loop too long; honour 'sleep N' and 'spin N'")
+                .intOption("--slow-callback-ms", 100, 1, 60_000, "with --debug, warn when one handler holds the loop longer than this"));
     }
 
     public static void main(String[] args) {
@@ -63,64 +54,59 @@ public final class SelectorEchoServer implements EchoServer {
     }
 
     /**
-     * At most this many bytes are read from one client per readiness event: the fairness bound.
-     * The selector is level-triggered, so whatever is left is reported again on the next round,
-     * after every other ready client has had its turn.
+     * At most this many bytes are read from one client per turn: the fairness bound. The selector
+     * is level-triggered: what is left is reported again next round, after the other ready clients.
      */
     static final int READ_BUDGET = 16 * 1024;
-    /** Connections accepted per readiness of the listener, so a connect storm cannot starve the clients. */
-    private static final int ACCEPT_BUDGET = 64;
-    private static final long IDLE_TICK_MS = 1_000;
+    /**
+     * Room for a burst of connects while the loop is busy (and during an accept back-off): with
+     * Java's default backlog of 50, the 51st waiting client's SYN is dropped and its connect()
+     * stalls for a whole second until TCP retransmits it.
+     */
+    private static final int BACKLOG = 1024;
+    /** While a client is closing, how often the loop wakes to check its deadline (see LingeringClose). */
+    private static final long LINGER_CHECK_MILLIS = 100;
+
+    /** One client: its channel and its session (unfinished line, echo owed), and its key. */
+    private record Connection(SocketChannel channel, EchoSession session, SelectionKey key) {
+    }
 
     private final ServerSocketChannel listener;
-    private final Selector selector;
-    private final SelectionKey listenerKey;
     private final Log log;
     private final int maxLine;
-    private final boolean idleTicks;
+    private final MemoryBudget budget;
     private final AcceptBackoff acceptBackoff;
-    /** What the loop calls for each ready key: {@link #handle}, or in debug mode the same, timed. */
-    private final Consumer<SelectionKey> handler;
-    /** What runs before each line is echoed: nothing, or in debug mode the {@code sleep N} lines. */
-    private final EchoSession.LineHook lineHook;
-    /** One read buffer for the whole loop, reused for every client: only one handler runs at a time. */
+    /** One read buffer for everyone: the loop serves one connection at a time. */
     private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUDGET);
     /** Set by {@link #stop()} from any thread; the loop checks it after each {@code select()}. */
     private volatile boolean stopping;
+    private int clients;
+    private final Selector selector;
+    private final SelectionKey listenerKey;
+    /** What the loop calls for each ready key: {@link #handle}, or under {@code --debug} the same, timed. */
+    private final Consumer<SelectionKey> handler;
+    private final EchoSession.LineHook lineHook;
+    private final IdleTicks idleTicks;
+    /** Clients being closed: one that never closes its side would otherwise never be looked at again. */
+    private final Set<Connection> lingering = new HashSet<>();
     /** Taken by whichever comes first, serve() or stop(): that one owns closing the channels. */
     private final AtomicBoolean loopClaimed = new AtomicBoolean();
-    private int clients;
-    /** While accepting is paused after a failure: when to resume (System.nanoTime()). */
-    private long acceptsResumeAt;
-    private boolean acceptsPaused;
 
     public SelectorEchoServer(ServerOptions options, Log log) throws IOException {
         this.log = log;
         this.maxLine = options.maxLine();
-        this.idleTicks = options.flag("--idle-ticks");
+        this.budget = MemoryBudget.from(options);
+        this.idleTicks = new IdleTicks(options.flag("--idle-ticks"), log);
+        DebugMode debug = DebugMode.from(options, log);
+        this.handler = DebugMode.handler(debug, this::handle, this::whoOwns);
+        this.lineHook = DebugMode.lineHook(debug);
         selector = Selector.open();
         listener = ServerSocketChannel.open();
-        try {
-            listener.setOption(StandardSocketOptions.SO_REUSEADDR, true); // restart without waiting out TIME_WAIT
-            // A burst of connects waits in the kernel's queue (and during an accept back-off)
-            // instead of being refused.
-            listener.bind(options.bindAddress(), 1024);
-            listener.configureBlocking(false);
-            listenerKey = listener.register(selector, SelectionKey.OP_ACCEPT);
-        } catch (IOException | RuntimeException failed) {
-            Closer.close(listener, log);
-            Closer.close(selector, log);
-            throw failed;
-        }
+        listener.setOption(StandardSocketOptions.SO_REUSEADDR, true); // restart without waiting out TIME_WAIT
+        listener.bind(options.bindAddress(), BACKLOG);
+        listener.configureBlocking(false);
+        listenerKey = listener.register(selector, SelectionKey.OP_ACCEPT);
         acceptBackoff = new AcceptBackoff(log, localAddress());
-        if (options.flag("--debug")) {
-            var debug = new DebugMode(log, options.intValue("--slow-callback-ms"));
-            handler = debug.timed(this::handle, this::whoOwns);
-            lineHook = debug::runCommand;
-        } else {
-            handler = this::handle;
-            lineHook = EchoSession.LineHook.NONE;
-        }
     }
 
     @Override
@@ -133,26 +119,30 @@ public final class SelectorEchoServer implements EchoServer {
         if (!loopClaimed.compareAndSet(false, true)) {
             return; // stop() came first and closed everything
         }
+        boolean stopBegun = false;
         try {
-            while (!stopping) {
+            while (!stopBegun || clients > 0) {
+                if (stopping && !stopBegun) {
+                    stopBegun = true;
+                    stopClients();
+                    continue; // with every client closed already, there is nothing left to wait for
+                }
                 if (Thread.currentThread().isInterrupted()) {
-                    // An interrupted thread's select() returns at once, every time: the loop would
-                    // spin. Stopping is what stop() is for; an interrupt is treated the same way.
-                    log.warn("selector thread interrupted: stopping");
+                    log.warn("selector thread interrupted: stopping"); // its select() would return at once, forever
                     break;
                 }
-                long asleepSince = System.nanoTime();
-                long cpuBefore = idleTicks ? CpuMeter.threadCpuNanos(Thread.currentThread()) : 0;
+                idleTicks.beforeSelect();
                 // select(Consumer) hands each ready key to the handler and clears it. With the
                 // classic selectedKeys() loop you must remove every key yourself, or it stays
                 // selected and is handled again next round with readiness that is long gone.
-                int handled = selector.select(handler, selectTimeoutMillis());
-                if (handled == 0 && idleTicks && !stopping) {
-                    reportIdleTick(asleepSince, cpuBefore);
+                idleTicks.afterSelect(selector.select(handler, selectTimeoutMillis()));
+                if (!stopBegun && listenerKey.interestOps() == 0 && !acceptBackoff.pausing()) {
+                    listenerKey.interestOps(SelectionKey.OP_ACCEPT); // the accept back-off is over
                 }
-                if (acceptsPaused && System.nanoTime() - acceptsResumeAt >= 0) {
-                    acceptsPaused = false;
-                    listenerKey.interestOps(SelectionKey.OP_ACCEPT);
+                for (Connection connection : List.copyOf(lingering)) {
+                    if (connection.session().lingerExpired()) {
+                        finish(connection, connection.session().outcome());
+                    }
                 }
             }
         } finally {
@@ -160,25 +150,13 @@ public final class SelectorEchoServer implements EchoServer {
         }
     }
 
-    /** 0 (sleep until something is ready) unless a tick or the end of an accept back-off is due. */
+    /** 0 (sleep until something is ready) unless a tick, the end of an accept back-off or a closing client's deadline is due. */
     private long selectTimeoutMillis() {
-        long timeout = idleTicks ? IDLE_TICK_MS : 0;
-        if (acceptsPaused) {
-            long untilResume = Math.max(1, (acceptsResumeAt - System.nanoTime() + 999_999) / 1_000_000);
-            timeout = timeout == 0 ? untilResume : Math.min(timeout, untilResume);
+        long timeout = Long.MAX_VALUE;
+        for (long due : new long[] {idleTicks.timeoutMillis(), acceptBackoff.millisToResume(), lingering.isEmpty() ? 0 : LINGER_CHECK_MILLIS}) {
+            timeout = due > 0 ? Math.min(timeout, due) : timeout;
         }
-        return timeout;
-    }
-
-    /** The book's "no events" line, with what the second of sleep cost: nothing, measured. */
-    private void reportIdleTick(long asleepSince, long cpuBefore) {
-        long asleepNanos = System.nanoTime() - asleepSince;
-        if (asleepNanos < IDLE_TICK_MS * 1_000_000 * 9 / 10) {
-            return; // woken early (an accept back-off ending), not a tick
-        }
-        long cpuNanos = CpuMeter.threadCpuNanos(Thread.currentThread()) - cpuBefore;
-        log.event(String.format(Locale.ROOT, "select() returned with no events after %.1f s asleep in the kernel (loop thread CPU: %.2f ms)",
-                asleepNanos / 1e9, cpuNanos / 1e6));
+        return timeout == Long.MAX_VALUE ? 0 : timeout;
     }
 
     /** Everything the loop does for one ready key. */
@@ -191,25 +169,24 @@ public final class SelectorEchoServer implements EchoServer {
         if (key == listenerKey) {
             acceptClients();
         } else {
-            serveClient(key, (EchoSession) key.attachment());
+            serveClient((Connection) key.attachment());
         }
     }
 
     private SocketAddress whoOwns(SelectionKey key) {
-        return key.attachment() instanceof EchoSession session ? session.client() : localAddress();
+        return key.attachment() instanceof Connection connection ? connection.session().client() : localAddress();
     }
 
+    /** Accepts every client waiting in the kernel's queue. */
     private void acceptClients() {
-        for (int i = 0; i < ACCEPT_BUDGET; i++) {
+        while (true) {
             SocketChannel channel;
             try {
-                channel = listener.accept();
+                channel = listener.accept(); // ready, so it does not wait; null once the queue is empty
             } catch (IOException failed) {
-                // Most likely out of file descriptors. The connection stays queued, so the listener
-                // stays ready: stop watching it for a while (see AcceptBackoff), keep it open.
-                long pauseMillis = acceptBackoff.failed(failed, clients);
-                acceptsPaused = true;
-                acceptsResumeAt = System.nanoTime() + pauseMillis * 1_000_000;
+                // Most likely out of file descriptors. The connection stays queued: stop watching the
+                // listener for a while (see AcceptBackoff), keep it; the clients we have are served meanwhile.
+                acceptBackoff.failed(failed, clients);
                 listenerKey.interestOps(0);
                 return;
             }
@@ -222,8 +199,12 @@ public final class SelectorEchoServer implements EchoServer {
                 // Each write already carries every complete line of a read; Nagle's algorithm
                 // would only hold the next one back waiting for an ACK.
                 channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                var session = new EchoSession(channel.getRemoteAddress(), maxLine, log, lineHook);
-                channel.register(selector, SelectionKey.OP_READ, session);
+                SocketAddress address = channel.getRemoteAddress();
+                SelectionKey key = channel.register(selector, SelectionKey.OP_READ);
+                // Over budget, the client holding the most may be silent: OP_WRITE, ready at once,
+                // makes the loop serve it next round, and its session closes it then.
+                var session = new EchoSession(address, maxLine, log, lineHook, budget.open(address, () -> key.interestOps(SelectionKey.OP_WRITE)));
+                key.attach(new Connection(channel, session, key));
                 clients++;
                 log.event(session.client(), Clients.connected(clients));
             } catch (IOException failed) {
@@ -234,76 +215,101 @@ public final class SelectorEchoServer implements EchoServer {
         }
     }
 
-    private void serveClient(SelectionKey key, EchoSession session) {
-        SocketChannel channel = (SocketChannel) key.channel();
+    /** One turn: send what is owed, read once, send the echo. */
+    private void serveClient(Connection connection) {
+        SocketChannel channel = connection.channel();
+        EchoSession session = connection.session();
         try {
-            if (key.isWritable()) {
-                session.sent(channel.write(session.unsent()));
+            if (connection.key().isWritable()) {
+                send(channel, session); // what an earlier turn could not send
             }
-            if (key.isReadable() && session.wantsInput()) {
+            if (connection.key().isReadable() && (session.wantsInput() || session.draining())) {
                 readBuffer.clear();
                 int count = channel.read(readBuffer); // at most READ_BUDGET bytes: the fairness bound
                 if (count < 0) {
                     session.endOfStream();
-                } else {
+                } else if (count > 0) {
                     session.received(readBuffer.flip());
                 }
-                // Write at once: a socket with room in its send buffer takes everything, and then
-                // the loop never has to wait for OP_WRITE at all.
-                if (session.hasUnsent()) {
-                    session.sent(channel.write(session.unsent()));
-                }
+                send(channel, session); // the usual case: the echo goes out in the same turn
             }
-            settle(key, session);
+            settle(connection);
         } catch (IOException lost) {
             // A reset or a broken pipe: the end of this client, nobody else's business.
-            finish(key, session, "connection lost: " + lost.getMessage());
-        } catch (RuntimeException bug) {
+            finish(connection, "connection lost: " + lost.getMessage());
+        } catch (RuntimeException | Error bug) {
             log.error(session.client(), "unexpected failure in its handler; closing this client only", bug);
-            finish(key, session, "closed after an unexpected failure");
+            finish(connection, "closed after an unexpected failure");
         }
     }
 
     /**
-     * After every read or write: close the connection if it is done, otherwise say what the loop
-     * should wait for.
-     *
-     * <p>OP_WRITE only while output is pending. A socket is writable almost all the time, so a key
-     * that kept OP_WRITE with nothing to send would make every select() return at once: stage 3's
-     * spinning, back in disguise.
-     *
-     * <p>OP_READ only while the session wants input: not after the end of the stream, and not
-     * while too much echo is unsent (see EchoSession, "Backpressure"). A client that sends
-     * without reading then fills its own TCP buffers and stalls.
+     * A non-blocking write takes what fits in the kernel's send buffer, possibly less than
+     * offered, possibly nothing. The rest stays owed: OP_WRITE (see settle) says when there is room.
      */
-    private void settle(SelectionKey key, EchoSession session) throws IOException {
-        if (session.isFinished()) {
-            if (session.endedWithOverlongLine()) {
-                // FIN right after the error line, before close(); unread input makes close() send a reset.
-                ((SocketChannel) key.channel()).shutdownOutput();
-            }
-            finish(key, session, session.endedWithOverlongLine() ? "disconnected for an overlong line" : "disconnected");
-            return;
-        }
-        int interest = (session.wantsInput() ? SelectionKey.OP_READ : 0) | (session.hasUnsent() ? SelectionKey.OP_WRITE : 0);
-        if (key.interestOps() != interest) {
-            key.interestOps(interest);
+    private void send(SocketChannel channel, EchoSession session) throws IOException {
+        if (session.hasUnsent()) {
+            session.sent(channel.write(session.unsent()));
         }
     }
 
-    private void finish(SelectionKey key, EchoSession session, String outcome) {
-        Closer.close(key.channel(), log); // also cancels its key
+    /**
+     * After every turn: FIN once a closing client is owed nothing, and close it once it is done.
+     * Then what to wait for: OP_WRITE only while output is pending (a socket is writable almost
+     * always: a key that kept OP_WRITE with nothing to send would make every select() return at
+     * once, stage 3's spinning back in disguise); OP_READ only while the session wants input (not
+     * while too much echo is unsent: a client that sends without reading fills its own buffers).
+     */
+    private void settle(Connection connection) throws IOException {
+        EchoSession session = connection.session();
+        if (session.wantsFin()) {
+            connection.channel().shutdownOutput(); // see LingeringClose: FIN, then drain, then close
+            session.finSent();
+        }
+        if (session.isFinished() || session.lingerExpired()) {
+            finish(connection, session.outcome());
+            return;
+        }
+        if (session.closing()) {
+            lingering.add(connection);
+        }
+        boolean wantsRead = session.wantsInput() || session.draining();
+        int interest = (wantsRead ? SelectionKey.OP_READ : 0) | (session.hasUnsent() ? SelectionKey.OP_WRITE : 0);
+        if (connection.key().interestOps() != interest) {
+            connection.key().interestOps(interest);
+        }
+    }
+
+    /** Closes the connection (which also cancels its key). */
+    private void finish(Connection connection, String outcome) {
+        Closer.close(connection.channel(), log);
+        connection.session().release();
+        lingering.remove(connection);
         clients--;
-        log.event(session.client(), Clients.ended(outcome, clients));
+        log.event(connection.session().client(), Clients.ended(outcome, clients));
+    }
+
+    /** The stop: a client owed nothing is closed now; the others get their echo and a lingering close. */
+    private void stopClients() {
+        Closer.close(listener, log);
+        log.event("stop: listener closed, " + Clients.count(clients) + " connected");
+        for (SelectionKey key : List.copyOf(selector.keys())) {
+            if (key.attachment() instanceof Connection connection && key.isValid()) {
+                if (!connection.session().hasUnsent()) { // a line begun is input, not owed: it is dropped
+                    finish(connection, "closed by server shutdown");
+                } else {
+                    connection.session().closeAfterOwed("closed by server shutdown, its echo sent");
+                    lingering.add(connection);
+                }
+            }
+        }
     }
 
     @Override
     public void stop() {
         stopping = true;
         if (loopClaimed.compareAndSet(false, true)) {
-            // serve() never ran, so no loop will close anything; and a channel registered with a
-            // selector keeps its port until the selector lets go of it. Close both here.
-            closeEverything();
+            closeEverything(); // serve() never ran: close here, or the selector keeps the port
             return;
         }
         // Only the loop thread touches channels; stop() just asks it to leave. wakeup() makes the
@@ -314,7 +320,8 @@ public final class SelectorEchoServer implements EchoServer {
     private void closeEverything() {
         int open = 0;
         for (SelectionKey key : selector.keys()) {
-            if (key != listenerKey) {
+            if (key.attachment() instanceof Connection connection) {
+                connection.session().release();
                 open++;
             }
             Closer.close(key.channel(), log);

@@ -1,5 +1,6 @@
 package dev.echostages.stage4;
 
+import dev.echostages.common.Addresses;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -200,8 +201,8 @@ class SelectorEchoServerTest {
             assertArrayEquals(lines, second.readExactly(lines.length));
 
             // The order of the echo lines in the log is the order the loop served them in.
-            String firstAddress = first.socket().getLocalSocketAddress() + " echoing: ";
-            String secondAddress = second.socket().getLocalSocketAddress() + " echoing: ";
+            String firstAddress = Addresses.of(first.socket().getLocalSocketAddress()) + " echoing: ";
+            String secondAddress = Addresses.of(second.socket().getLocalSocketAddress()) + " echoing: ";
             List<String> turns = server.log().lines().stream()
                     .filter(l -> l.contains(firstAddress) || l.contains(secondAddress))
                     .map(l -> l.contains(firstAddress) ? "1" : "2")
@@ -236,12 +237,12 @@ class SelectorEchoServerTest {
             assertArrayEquals(bytes("sleep 0.8\n"), culprit.readLine(), "the culprit's line is echoed too");
 
             String warning = server.log().await("held the event loop", Duration.ofSeconds(2));
-            assertTrue(warning.contains(culprit.socket().getLocalSocketAddress().toString()),
+            assertTrue(warning.contains(Addresses.of(culprit.socket().getLocalSocketAddress())),
                     "the warning names the culprit: " + warning);
             Matcher took = Pattern.compile("held the event loop for (\\d+) ms").matcher(warning);
             assertTrue(took.find(), warning);
             assertTrue(Long.parseLong(took.group(1)) >= 800, warning);
-            String bystanderAddress = bystander.socket().getLocalSocketAddress().toString();
+            String bystanderAddress = Addresses.of(bystander.socket().getLocalSocketAddress());
             assertFalse(server.log().lines().stream().anyMatch(l -> l.contains("held the event loop") && l.contains(bystanderAddress)),
                     "the bystander was blamed");
         }
@@ -309,7 +310,7 @@ class SelectorEchoServerTest {
             assertArrayEquals(bytes("hello\r\n"), client.readLine());
             client.shutdownOutput();
             assertEquals(0, client.readToEnd().length);
-            String who = client.socket().getLocalSocketAddress().toString();
+            String who = Addresses.of(client.socket().getLocalSocketAddress());
             server.log().await(who + " disconnected", Duration.ofSeconds(2));
             List<String> lines = server.log().lines();
             assertTrue(lines.stream().anyMatch(l -> l.contains(who + " connected")), String.join("\n", lines));

@@ -3,6 +3,7 @@ package dev.echostages.stage5;
 import dev.echostages.common.CommandLine;
 import dev.echostages.common.EchoServer;
 import dev.echostages.common.Log;
+import dev.echostages.common.MemoryBudget;
 import dev.echostages.common.ServerMain;
 import java.util.List;
 
@@ -35,7 +36,7 @@ public final class AsyncEchoServer {
     }
 
     static CommandLine commandLine() {
-        return new CommandLine("stage5-async",
+        return MemoryBudget.option(new CommandLine("stage5-async",
                 "Echo server, stage 5: virtual threads or NIO.2 completion handlers, errors in tasks, graceful shutdown.")
                 .choice("--server", List.of("virtual", "channels"),
                         "virtual: one virtual thread per client; channels: AsynchronousSocketChannel callbacks")
@@ -48,7 +49,7 @@ public final class AsyncEchoServer {
                 .flag("--debug",
                         "warn when a client's handling holds its OS thread too long; honour 'sleep N' and 'spin N' lines")
                 .intOption("--slow-callback-ms", 100, 1, 60_000,
-                        "with --debug, report handling that takes longer than this");
+                        "with --debug, report handling that takes longer than this"));
     }
 
     /** Picks the server named by {@code --server}. */

@@ -6,6 +6,8 @@ import dev.echostages.common.Closer;
 import dev.echostages.common.DebugCommand;
 import dev.echostages.common.EchoSession;
 import dev.echostages.common.LineFramer;
+import dev.echostages.common.LingeringClose;
+import dev.echostages.common.MemoryBudget;
 import dev.echostages.common.Protocol;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -24,6 +26,12 @@ import java.util.List;
  */
 final class BeforeTheFirstAccept {
     private BeforeTheFirstAccept() {
+    }
+
+    /** Both steps below, for the server whose connection class is {@code connection}. */
+    static void prepare(Class<?> connection) throws IOException {
+        buildThePoller();
+        loadClasses(connection);
     }
 
     /**
@@ -66,12 +74,15 @@ final class BeforeTheFirstAccept {
      */
     static void loadClasses(Class<?>... classes) {
         List<Class<?>> all = new ArrayList<>(List.of(classes));
+        for (Class<?> connection : classes) {
+            all.addAll(List.of(connection.getDeclaredClasses())); // its callbacks and helper types
+        }
         all.addAll(List.of(ConnectedClients.class, ConnectedClients.Client.class, EchoSession.class, EchoSession.LineHook.class,
                 LineFramer.class, LineFramer.LineSink.class,
-                LineFramer.LineTooLongException.class, Bytes.class,
-                DebugCommand.class, DebugCommand.Kind.class,
-                Closer.class, Clients.class, Protocol.class,
-                Boom.class, ReadBuffer.class, DebugMode.class, DebugMode.Section.class));
+                LineFramer.LineRefusedException.class, LineFramer.LineTooLongException.class, LineFramer.OverBudgetException.class,
+                Bytes.class, DebugCommand.class, DebugCommand.Kind.class, Closer.class, Clients.class, Protocol.class,
+                MemoryBudget.class, MemoryBudget.Account.class, LingeringClose.class,
+                Boom.class, ReadBuffer.class, FairShare.class, DebugMode.class, DebugMode.Handler.class));
         for (Class<?> needed : all) {
             try {
                 Class.forName(needed.getName(), true, needed.getClassLoader());

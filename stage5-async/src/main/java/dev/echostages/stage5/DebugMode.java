@@ -3,6 +3,7 @@ package dev.echostages.stage5;
 import dev.echostages.common.DebugCommand;
 import dev.echostages.common.EchoSession;
 import dev.echostages.common.Log;
+import dev.echostages.common.ServerOptions;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -10,6 +11,7 @@ import java.lang.management.ThreadMXBean;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -38,9 +40,26 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class DebugMode {
 
-    /** One piece of a client's handling, timed as a whole. */
+    /** How a server handles one completed read of one client: the piece of handling that is timed. */
     @FunctionalInterface
-    interface Section {
+    interface Handler<C> {
+        void handle(C client, int count) throws IOException;
+    }
+
+    /** Null unless {@code --debug}. */
+    static DebugMode from(ServerOptions options, Log log) {
+        return options.flag("--debug") ? new DebugMode(log, options.intValue("--slow-callback-ms")) : null;
+    }
+
+    /** The handler a server calls for each read, picked once: {@code handler} itself, or under {@code --debug} timed. */
+    static <C> Handler<C> timed(DebugMode debug, Handler<C> handler, Function<C, SocketAddress> address) {
+        if (debug == null) {
+            return handler;
+        }
+        return (client, count) -> debug.time(address.apply(client), () -> handler.handle(client, count));
+    }
+
+    private interface Timed {
         void run() throws IOException;
     }
 
@@ -69,7 +88,7 @@ final class DebugMode {
         };
     }
 
-    void timed(SocketAddress client, Section section) throws IOException {
+    private void time(SocketAddress client, Timed section) throws IOException {
         Thread thread = Thread.currentThread();
         String osThread = osThreadOf(thread);
         long waitedBefore = waitedMillis(osThread);

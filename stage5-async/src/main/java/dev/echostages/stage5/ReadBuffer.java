@@ -27,6 +27,11 @@ final class ReadBuffer {
         return buffer.clear();
     }
 
+    /** The bytes a read of {@code count} bytes put in the buffer {@link #forRead()} gave out (count >= 0). */
+    ByteBuffer filled(int count) {
+        return buffer.limit(count).position(0);
+    }
+
     /** After a read of {@code count} bytes has been handled: size the buffer for the next one. */
     void adapt(int count) {
         int size = buffer.capacity();

@@ -1,5 +1,6 @@
 package dev.echostages.stage5;
 
+import dev.echostages.common.Addresses;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -168,7 +169,7 @@ class ChannelsEchoServerTest extends AsyncServerLessons {
     @Test
     void aHandlerThatSleepsOrSpinsHoldsAGroupThreadAndIsNamed() throws Exception {
         try (RunningServer server = start("--debug"); TestClient holder = server.connect()) {
-            String holderAddress = holder.socket().getLocalSocketAddress().toString();
+            String holderAddress = Addresses.of(holder.socket().getLocalSocketAddress());
             holder.send("sleep 1\n");
             assertArrayEquals(bytes("sleep 1\n"), holder.readLine());
             // The warning comes once the handler returns. Sending the next line before that would

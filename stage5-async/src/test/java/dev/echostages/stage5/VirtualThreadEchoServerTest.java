@@ -1,5 +1,6 @@
 package dev.echostages.stage5;
 
+import dev.echostages.common.Addresses;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -87,7 +88,7 @@ class VirtualThreadEchoServerTest extends AsyncServerLessons {
         try (ServerProcess process = startProcess("--server", "virtual", "--carriers", "1", "--debug");
                 TestClient holder = TestClient.connect(process.address());
                 TestClient other = TestClient.connect(process.address())) {
-            String holderAddress = holder.socket().getLocalSocketAddress().toString();
+            String holderAddress = Addresses.of(holder.socket().getLocalSocketAddress());
             holder.send("sleep 1\n");
             process.awaitLine("'sleep 1': on purpose", Duration.ofSeconds(5)); // it is sleeping now
             long whileSleeping = echoMillis(other, "during the sleep\n");

@@ -10,7 +10,9 @@ import dev.echostages.common.ServerOptions;
 import dev.echostages.tools.testing.PosixSignals;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -27,10 +29,15 @@ class ServerMainTest {
      */
     public static final class CrashingServer implements EchoServer {
         private final boolean crash;
+        private final InetSocketAddress localAddress;
         private final CountDownLatch stopped = new CountDownLatch(1);
 
-        CrashingServer(ServerOptions options) {
+        CrashingServer(ServerOptions options) throws IOException {
             this.crash = options.flag("--crash");
+            // What a channel bound to the wildcard reports on a dual-stack system: the IPv6 one.
+            InetSocketAddress requested = options.bindAddress();
+            this.localAddress = requested.getAddress().isAnyLocalAddress() ? new InetSocketAddress("::", 4321)
+                    : new InetSocketAddress(requested.getAddress(), 4321);
         }
 
         public static void main(String[] args) {
@@ -40,7 +47,7 @@ class ServerMainTest {
 
         @Override
         public InetSocketAddress localAddress() {
-            return new InetSocketAddress("127.0.0.1", 4321);
+            return localAddress;
         }
 
         @Override
@@ -77,5 +84,40 @@ class ServerMainTest {
         try (ServerProcess server = ServerProcess.java(CrashingServer.class.getName()).start()) {
             assertEquals(0, server.stop(), server.transcript());
         }
+    }
+
+    @Test
+    void everyStrictOptionErrorExitsTwoWithOneShortReason() throws Exception {
+        for (String[] args : new String[][] {{"--crash=yes"}, {"--port", "\u0660"}, {""}, {"--" + "x".repeat(10_000)}}) {
+            Process process = new ProcessBuilder(ServerProcess.javaCommand(CrashingServer.class.getName(), List.of(args)))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            String firstLine = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).lines().findFirst().orElse("");
+            assertTrue(process.waitFor(20, TimeUnit.SECONDS), "still running after " + List.of(args));
+            assertEquals(2, process.exitValue(), firstLine);
+            assertTrue(firstLine.startsWith("crashing: ") && firstLine.length() < 140, firstLine);
+        }
+    }
+
+    private static String listeningLine(String... args) throws Exception {
+        try (ServerProcess server = ServerProcess.java(CrashingServer.class.getName(), args).start()) {
+            return server.transcript().lines().filter(line -> line.startsWith("Listening on")).findFirst().orElseThrow();
+        }
+    }
+
+    @Test
+    void thePidFollowsTheListeningLineOnALineOfItsOwn() throws Exception {
+        try (ServerProcess server = ServerProcess.java(CrashingServer.class.getName()).start()) {
+            server.awaitLine("PID ", Duration.ofSeconds(10));
+            assertEquals(List.of("Listening on 127.0.0.1:4321", "PID " + server.pid()), server.stdout().subList(0, 2));
+        }
+    }
+
+    @Test
+    void theListeningLineCanBePastedIntoNc() throws Exception {
+        assertEquals("Listening on 127.0.0.1:4321", listeningLine());
+        assertEquals("Listening on [::1]:4321", listeningLine("--host", "::1"));
+        // Every stage words the wildcard as it was asked for, whichever family its socket reports.
+        assertEquals("Listening on 0.0.0.0:4321", listeningLine("--host", "0.0.0.0"));
+        assertEquals("Listening on [::]:4321", listeningLine("--host", "::"));
     }
 }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A server from outside this repository, given on the command line as
@@ -25,7 +26,7 @@ public record ExternalServer(String name, String commandLine) {
         if (!name.matches("[A-Za-z0-9_-]+")) {
             throw new IllegalArgumentException("--external NAME must be letters, digits, '-' or '_': '" + name + "'");
         }
-        if (ServerKind.ALL_IDS_LIST.contains(name)) {
+        if (ServerKind.isOurs(name)) {
             throw new IllegalArgumentException("--external " + name + ": that name belongs to a server of this repository");
         }
         if (!commandLine.contains("{port}")) {
@@ -55,6 +56,16 @@ public record ExternalServer(String name, String commandLine) {
         System.getProperties().stringPropertyNames().stream().filter(key -> key.startsWith(PROPERTY_PREFIX)).sorted()
                 .forEach(key -> found.put(key.substring(PROPERTY_PREFIX.length()), System.getProperty(key)));
         return found;
+    }
+
+    /** Why this command cannot start here (its program is not on PATH), or empty when it may. */
+    public Optional<String> whyItCannotRun() {
+        String program = command(0).getFirst();
+        if (program.contains("/") || program.contains("\\") || Portability.onPath(program).isPresent()
+                || Portability.isWindows() && Portability.onPath(program + ".exe").isPresent()) {
+            return Optional.empty();
+        }
+        return Optional.of(program + " is not on PATH, so " + name + " was not run");
     }
 
     public String label() {

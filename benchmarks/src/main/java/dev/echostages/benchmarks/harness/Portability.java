@@ -45,6 +45,11 @@ public final class Portability {
         return ServerProcess.procAvailable() ? Optional.empty() : Optional.of("this system has no /proc (not Linux)");
     }
 
+    /** Windows: no /proc, no taskset, no ps; the harness takes its portable paths and says so. */
+    public static boolean isWindows() {
+        return System.getProperty("os.name", "").startsWith("Windows");
+    }
+
     /**
      * The program's path, searched the way a shell would ({@code PATH}), without running it:
      * running a missing program is what used to fail with "Cannot run program taskset".

@@ -2,7 +2,10 @@ package dev.echostages.benchmarks.harness;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import dev.echostages.benchmarks.run.RunNotes;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.openjdk.jmh.infra.BenchmarkParams;
@@ -31,6 +34,8 @@ public final class ProgressOutput implements OutputFormat {
     private long trialStart;
     private final StringBuilder heldBack = new StringBuilder();
     private boolean failed;
+    private BenchmarkParams current;
+    private final List<RunNotes.FailedTrial> failedTrials = new ArrayList<>();
 
     public ProgressOutput(PrintStream out, int total, int alreadyDone) {
         this.out = out;
@@ -45,6 +50,7 @@ public final class ProgressOutput implements OutputFormat {
     @Override
     public void startBenchmark(BenchmarkParams params) {
         flushFailure();
+        current = params;
         trialStart = System.nanoTime();
     }
 
@@ -81,6 +87,9 @@ public final class ProgressOutput implements OutputFormat {
      * stops the run is explained before the stack trace.
      */
     public void flushFailure() {
+        if (failed && current != null) {
+            failedTrials.add(new RunNotes.FailedTrial(trial(current), reason(heldBack.toString())));
+        }
         if (failed) {
             out.printf(Locale.ROOT, "[%2d/%d] FAILED; JMH and the server said:%n", done, total);
             heldBack.toString().lines().filter(line -> !line.startsWith("WARNING: ") || !line.contains("sun.misc.Unsafe")
@@ -88,6 +97,29 @@ public final class ProgressOutput implements OutputFormat {
         }
         failed = false;
         heldBack.setLength(0);
+    }
+
+    /** The trials that failed so far, each with the reason JMH or the server gave. */
+    public List<RunNotes.FailedTrial> failedTrials() {
+        return List.copyOf(failedTrials);
+    }
+
+    private static RunNotes.Trial trial(BenchmarkParams params) {
+        String benchmark = params.getBenchmark();
+        benchmark = benchmark.substring(0, benchmark.lastIndexOf('.'));
+        benchmark = benchmark.substring(benchmark.lastIndexOf('.') + 1);
+        String size = params.getParam("idleConnections") != null ? params.getParam("idleConnections") : params.getParam("clients");
+        return new RunNotes.Trial(benchmark, params.getParam("server"), Integer.parseInt(size), params.getParam("placement"));
+    }
+
+    /** The root cause a failed trial printed: the last "Caused by", else the first exception line, else the first line. */
+    static String reason(String output) {
+        List<String> lines = output.lines().map(String::strip).filter(line -> !line.isEmpty()).toList();
+        String found = lines.stream().filter(line -> line.startsWith("Caused by: ")).reduce((a, b) -> b)
+                .map(line -> line.substring("Caused by: ".length()))
+                .orElse(lines.stream().filter(line -> line.matches("[\\w.$]+(Exception|Error)(: .*)?")).findFirst()
+                        .orElse(lines.isEmpty() ? "no output" : lines.getFirst()));
+        return found.length() > 300 ? found.substring(0, 300) + "…" : found;
     }
 
     private void hold(String text) {

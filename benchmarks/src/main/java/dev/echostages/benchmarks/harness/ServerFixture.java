@@ -44,9 +44,12 @@ public final class ServerFixture implements AutoCloseable {
         this.placement = placement;
     }
 
-    public static ServerFixture start(String serverId, String placementId, int idleConnections) throws IOException {
+    /** Starts the server with limits for {@code idleConnections} plus {@code activeClients}, and opens the idle ones. */
+    public static ServerFixture start(String serverId, String placementId, int idleConnections, int activeClients)
+            throws IOException {
         Placement placement = Placement.byId(placementId);
-        ServerFixture fixture = new ServerFixture(startServer(serverId, placement.serverCpu()), placement);
+        ServerFixture fixture = new ServerFixture(startServer(serverId, placement.serverCpu(), idleConnections + activeClients),
+                placement);
         try {
             fixture.pinClientThread();
             fixture.addIdleConnections(idleConnections);
@@ -58,18 +61,19 @@ public final class ServerFixture implements AutoCloseable {
     }
 
     /**
-     * Starts the server, pinned to {@code cpu} when not null, and waits until it is ready: for a
+     * Starts the server, pinned to {@code cpu} when not null, with limits that let it serve
+     * {@code connections} clients at once, and waits until it is ready: for a
      * server of this repository, its Listening line; for an outside one, an echoed line on the
      * port it was given.
      */
-    public static ServerProcess startServer(String serverId, String cpu) throws IOException {
+    public static ServerProcess startServer(String serverId, String cpu, int connections) throws IOException {
         ExternalServer external = ExternalServer.byName(serverId);
         ServerProcess.Builder server;
         if (external != null) {
             int port = ExternalServer.freePort();
             server = ServerProcess.command(external.command(port)).readyWhenItEchoesOn(port);
         } else {
-            server = ServerProcess.command(ServerKind.byId(serverId).command());
+            server = ServerProcess.command(ServerKind.byId(serverId).command(connections));
         }
         server.name(serverId)
                 .startupTimeout(Duration.ofSeconds(Long.getLong(STARTUP_TIMEOUT_PROPERTY, 30)))
@@ -104,6 +108,11 @@ public final class ServerFixture implements AutoCloseable {
         long cpu = server.cpuNanos() - startCpuNanos;
         long wall = System.nanoTime() - startWallNanos;
         ServerCpuProfiler.publish(new ServerCpuProfiler.Window(cpu, wall, echoes));
+    }
+
+    /** The server's CPU time so far, for a measurement that keeps its own windows (outside JMH). */
+    public long serverCpuNanos() {
+        return server.cpuNanos();
     }
 
     public long pid() {

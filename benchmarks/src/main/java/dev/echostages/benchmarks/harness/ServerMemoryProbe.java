@@ -89,12 +89,19 @@ public final class ServerMemoryProbe implements AutoCloseable {
         }
     }
 
-    /** Where RSS comes from on this system, or empty with the reason it cannot be read. */
+    /** Where RSS comes from on this system, or null when it cannot be read (then {@link #whyNoRss} says why). */
     public static String rssSource() {
         if (Portability.whyNoProc().isEmpty()) {
             return "/proc/PID/status VmRSS";
         }
-        return Portability.onPath("ps").isPresent() ? "ps -o rss= -p PID" : null;
+        // Windows has no ps, and a program called ps there (Git Bash, Cygwin) cannot see Windows pids.
+        return !Portability.isWindows() && Portability.onPath("ps").isPresent() ? "ps -o rss= -p PID" : null;
+    }
+
+    /** Why RSS is not measured here; the report prints it as "not measured". */
+    public static String whyNoRss() {
+        return Portability.whyNoProc().orElse("no /proc") + (Portability.isWindows()
+                ? ", and Windows has no `ps` (its working set would need a native call)" : ", and no `ps` on PATH");
     }
 
     public static String threadsSource() {

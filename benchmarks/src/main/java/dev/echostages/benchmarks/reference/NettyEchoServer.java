@@ -2,6 +2,7 @@ package dev.echostages.benchmarks.reference;
 
 import dev.echostages.common.CommandLine;
 import dev.echostages.common.EchoServer;
+import dev.echostages.common.LingeringClose;
 import dev.echostages.common.Log;
 import dev.echostages.common.Protocol;
 import dev.echostages.common.ServerMain;
@@ -24,6 +25,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -126,6 +128,9 @@ public final class NettyEchoServer implements EchoServer {
 
     /** Writes every line back; flushes once per read batch, the Netty idiom. */
     private final class EchoHandler extends ChannelInboundHandlerAdapter {
+        /** Set once the server has decided to close: what the client still sends is read and dropped. */
+        private boolean closing;
+
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             log.event(ctx.channel().remoteAddress(), "connected");
@@ -138,6 +143,10 @@ public final class NettyEchoServer implements EchoServer {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object line) {
+            if (closing) {
+                ReferenceCountUtil.release(line); // drained, not echoed (LingeringClose, step 4)
+                return;
+            }
             ctx.write(line); // the buffer is released by the transport once written
         }
 
@@ -170,10 +179,14 @@ public final class NettyEchoServer implements EchoServer {
             Channel channel = ctx.channel();
             if (cause instanceof TooLongFrameException) {
                 log.warn(channel.remoteAddress(), "line longer than " + maxLine + " bytes: sending an error and disconnecting");
-                channel.config().setAutoRead(false);
+                // The contract's lingering close (see common's LingeringClose): the echoes owed and
+                // the reply, FIN, then keep reading and dropping until the client closes (the
+                // input-shutdown event below closes the channel) or the deadline does. Closing
+                // with unread input would make the kernel reset the connection, losing the reply.
+                closing = true;
                 ctx.writeAndFlush(Unpooled.wrappedBuffer(Protocol.lineTooLongReply(maxLine)))
-                        .addListener(written -> ((SocketChannel) channel).shutdownOutput()
-                                .addListener(ChannelFutureListener.CLOSE));
+                        .addListener(written -> ((SocketChannel) channel).shutdownOutput());
+                ctx.executor().schedule(() -> channel.close(), LingeringClose.MAX_MILLIS, TimeUnit.MILLISECONDS);
             } else if (cause instanceof IOException lost) {
                 log.event(channel.remoteAddress(), "connection lost: " + lost.getMessage());
                 channel.close();

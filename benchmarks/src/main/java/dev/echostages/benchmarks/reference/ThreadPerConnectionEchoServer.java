@@ -6,6 +6,7 @@ import dev.echostages.common.CommandLine;
 import dev.echostages.common.EchoServer;
 import dev.echostages.common.LineFramer;
 import dev.echostages.common.LineFramer.LineTooLongException;
+import dev.echostages.common.LingeringClose;
 import dev.echostages.common.Log;
 import dev.echostages.common.Protocol;
 import dev.echostages.common.ServerMain;
@@ -102,7 +103,9 @@ public final class ThreadPerConnectionEchoServer implements EchoServer {
             } catch (LineTooLongException tooLong) {
                 log.warn(who, tooLong.getMessage() + ": sending an error and disconnecting");
                 out.write(Protocol.lineTooLongReply(maxLine));
-                client.shutdownOutput();
+                // FIN, then read and drop until the client closes: closing with its bytes unread
+                // would reset the connection and lose the reply (see LingeringClose).
+                LingeringClose.finAndDrain(client, System.nanoTime() + LingeringClose.MAX_MILLIS * 1_000_000);
                 outcome = "disconnected for an overlong line";
             }
         } catch (IOException lost) {

@@ -1,732 +1,78 @@
 package dev.echostages.benchmarks.report;
 
-import com.google.gson.Gson;
-import dev.echostages.benchmarks.BenchmarkMain;
-import dev.echostages.benchmarks.IdleMemoryMeasurement;
-import dev.echostages.benchmarks.harness.Placement;
 import dev.echostages.benchmarks.harness.RepoRoot;
-import dev.echostages.benchmarks.harness.ServerCpuProfiler;
-import dev.echostages.benchmarks.harness.ServerKind;
-import dev.echostages.benchmarks.report.Charts.Series;
-import dev.echostages.benchmarks.report.Results.Metric;
-import dev.echostages.benchmarks.report.Results.Row;
+import dev.echostages.benchmarks.run.RunFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
-import java.util.Optional;
-import java.util.function.Function;
 
 /**
- * Writes {@code REPORT.md} and the PNG charts it links from JMH's JSON results.
+ * Writes {@code REPORT.md} and the PNG charts it links from one run's results folder
+ * ({@link RunFolder}), and the numbers the READMEs quote from it ({@link ReadmeNumbers}).
  *
- * <p>Every sentence that depends on a number computes it here from the JSON; nothing measured is
- * written by hand. Missing results (a server that failed, a quick run's smaller grid) leave gaps
- * and are said to be missing, never filled in.
+ * <p>The findings are computed first, from the results alone; the sections then render tables,
+ * charts and those findings. Nothing read from the machine generating the report goes into it,
+ * so the same folder gives the same REPORT.md byte for byte anywhere.
  */
 public final class ReportGenerator {
     public static final String REPORT_FILE = "REPORT.md";
     public static final String CHART_DIR = "report";
 
-    private static final String IDLE = "IdleCostBenchmark";
-    private static final String ROUND_TRIP = "RoundTripBenchmark";
-    private static final String THROUGHPUT = "ThroughputBenchmark";
-    private static final String BUSY = ServerKind.BUSYLOOP.id();
-    private static final String SELECTOR = ServerKind.SELECTOR.id();
-    private static final String NETTY = ServerKind.NETTY.id();
-
-    private final Path json;
+    private final Path resultsDir;
     private final Path outputDir;
-    private final Results results;
-    private final List<String> servers;
-    /** What JMH's JSON does not say (placements and why, CPU source, outside servers); null for an older run. */
-    private final BenchmarkMain.RunNotes notes;
-    /** The memory readings; null when the run had none. */
-    private final IdleMemoryMeasurement.Result memory;
-    private final StringBuilder md = new StringBuilder();
-    private final List<String> keyRatios = new ArrayList<>();
-    private boolean nettyTargetMissed;
+    private final ReportData data;
+    private final Findings findings;
 
-    public ReportGenerator(Path json, Path outputDir) throws IOException {
-        this.json = json;
+    public ReportGenerator(Path resultsDir, Path outputDir) throws IOException {
+        this.resultsDir = resultsDir;
         this.outputDir = outputDir;
-        this.results = new Results(json);
-        Path notesFile = json.resolveSibling(BenchmarkMain.NOTES_FILE);
-        this.notes = Files.isRegularFile(notesFile)
-                ? new Gson().fromJson(Files.readString(notesFile), BenchmarkMain.RunNotes.class) : null;
-        Path memoryFile = json.resolveSibling(IdleMemoryMeasurement.RESULT_FILE);
-        this.memory = Files.isRegularFile(memoryFile) ? IdleMemoryMeasurement.read(memoryFile) : null;
-        // Ours in the usual order, then outside servers in the order they were given.
-        List<String> measured = new ArrayList<>(results.rows.stream().map(Row::server).toList());
-        if (memory != null) {
-            memory.rows().forEach(row -> measured.add(row.server()));
-        }
-        List<String> ordered = new ArrayList<>(ServerKind.ALL_IDS_LIST.stream().filter(measured::contains).toList());
-        measured.stream().distinct().filter(id -> !ordered.contains(id)).forEach(ordered::add);
-        this.servers = List.copyOf(ordered);
+        this.data = ReportData.of(RunFolder.read(resultsDir));
+        this.findings = new Findings(data);
     }
 
-    /** The report's headline sentences, for the launcher to print at the end of a run. */
-    public List<String> keyRatios() {
-        return List.copyOf(keyRatios);
+    /**
+     * The headline findings for the launcher to print, as plain text; none when the run's warm-up
+     * cannot support a comparison of servers, only the facts that need none.
+     */
+    public List<String> headline() {
+        return findings.key().stream().filter(f -> data.comparable() || !f.comparison())
+                .map(f -> f.render(true).replace("**", "").replace("`", "")).toList();
     }
 
+    /** REPORT.md's text, without drawing a chart. */
+    public String markdown() throws IOException {
+        return render(new Charts(null, data.servers()));
+    }
+
+    /** Writes REPORT.md and the charts into the output folder. */
     public void write() throws IOException {
         // XChart draws with AWT; headless mode needs no display (CI, ssh).
         System.setProperty("java.awt.headless", "true");
-        Files.createDirectories(outputDir.resolve(CHART_DIR));
-        header();
-        idleSection();
-        memorySection();
-        roundTripSection();
-        throughputSection();
-        closingNote();
-        Files.writeString(outputDir.resolve(REPORT_FILE), md.toString());
+        Charts charts = new Charts(outputDir.resolve(CHART_DIR), data.servers());
+        Files.writeString(outputDir.resolve(REPORT_FILE), render(charts));
+        charts.deleteOthers();
     }
 
-    // ---------------------------------------------------------------- header
-
-    private void header() throws IOException {
-        line("# Benchmark report: what busy polling costs");
-        line();
-        line("Generated by `benchmarks` (see " + readmeLink() + " for what is measured and how) from `"
-                + json.getFileName() + "`. Every number and every sentence with a number in it is computed from that "
-                + "JSON; rerun the report with `java -jar benchmarks/target/benchmarks.jar report " + displayPath(json) + "`.");
-        line();
-        line("> **This machine is a noisy, shared 2-core VM.** Absolute times move from run to run; compare servers "
-                + "*within* this run (the ratios below) rather than with other machines. `±` is JMH's 99.9% confidence "
-                + "half-width over the measurement iterations of one fork (none with a single iteration).");
-        line();
-        line("## Machine and settings");
-        line();
-        line("| | |");
-        line("|---|---|");
-        line("| CPU | " + cpuModel() + " |");
-        line("| cores | " + Runtime.getRuntime().availableProcessors() + " |");
-        line("| kernel | " + readOr(Path.of("/proc/sys/kernel/osrelease"), "?") + " |");
-        line("| JDK | " + results.setting("vmName") + " " + results.setting("jdkVersion") + " (" + results.setting("vmVersion") + ") |");
-        line("| JMH | " + results.setting("jmhVersion") + ", " + results.setting("forks") + " fork, "
-                + results.setting("warmupIterations") + " × " + results.setting("warmupTime") + " warm-up, "
-                + results.setting("measurementIterations") + " × " + results.setting("measurementTime") + " measured |");
-        line("| results written | " + DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(
-                Files.getLastModifiedTime(json).toInstant().atOffset(ZoneOffset.UTC).withNano(0)) + " UTC |");
-        line("| report generated | " + DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(
-                Instant.now().atOffset(ZoneOffset.UTC).withNano(0)) + " UTC |");
-        for (String placement : List.of("same-core", "split", "unpinned")) {
-            if (results.rows.stream().anyMatch(row -> row.placement().equals(placement))) {
-                line("| placement `" + placement + "` | " + Placement.byId(placement).describe() + " |");
-            }
-        }
-        line();
-        line("Servers: " + String.join(", ", servers.stream().map(id -> "`" + id + "` " + ServerKind.labelOf(id)).toList())
-                + ". Each runs as its own process, ours started from their jars with `--port 0 --quiet`, outside ones "
-                + "with their own command; a server's CPU is read from " + (notes == null ? "/proc/PID/stat"
-                        : notes.cpuSource()) + ".");
-        if (notes != null && !notes.placementsRun().isEmpty()) {
-            line();
-            line("Placements measured: " + String.join(", ", notes.placementsRun().stream().map(p -> "`" + p + "`").toList())
-                    + (notes.whyOnlyUnpinned() == null ? "." : ". Only `unpinned`, because " + notes.whyOnlyUnpinned()
-                            + "; pinning server and client needs `taskset` and Linux's `/proc`."));
-        }
-        if (notes != null) {
-            for (BenchmarkMain.OutsideServer outside : notes.outsideServers()) {
-                line();
-                boolean measured = results.rows.stream().anyMatch(row -> row.server().equals(outside.name()));
-                line(outside.failure() == null
-                        ? "Outside server `" + outside.name() + "`: `" + outside.command() + "`." + (measured ? ""
-                                : " **It echoed when tried, but every benchmark trial of it failed** (JMH's reason is in "
-                                        + "the run's output).")
-                        : "**Outside server `" + outside.name() + "` could not be measured:** "
-                                + outside.failure().lines().findFirst().orElse("") + " (command: `" + outside.command() + "`).");
-            }
-        }
-        List<String> missing = ServerKind.ALL_IDS_LIST.stream().filter(id -> !servers.contains(id)).toList();
-        if (!missing.isEmpty()) {
-            line();
-            line("**Missing from this run:** " + String.join(", ", missing) + " (failed or not selected; see the JMH log).");
-        }
-        line();
+    /** The README block {@code name} ({@link ReadmeNumbers#SUMMARY}, {@link ReadmeNumbers#MEMORY}) from this run. */
+    public String readmeBlock(String name) {
+        return switch (name) {
+            case ReadmeNumbers.SUMMARY -> ReadmeNumbers.summary(data, findings);
+            case ReadmeNumbers.MEMORY -> ReadmeNumbers.memory(data);
+            default -> throw new IllegalArgumentException("no README block '" + name + "'");
+        };
     }
 
-    // ---------------------------------------------------------------- 1. idle
-
-    private void idleSection() throws IOException {
-        line("## 1. Idle cost: server CPU while N connections say nothing");
-        line();
-        // Split where taskset could pin; unpinned where it could not (the idle client only sleeps, so either serves).
-        String placement = results.placements(IDLE).stream().findFirst().orElse("split");
-        List<Integer> sizes = results.sizes(IDLE, placement);
-        if (sizes.isEmpty()) {
-            line("_Not measured in this run._");
-            line();
-            return;
-        }
-        line("Server CPU time / wall time (1.0 = one core busy all the time).");
-        line();
-        table("server", sizes.stream().map(n -> "N = " + n).toList(), server -> sizes.stream()
-                .map(n -> cpuCores(IDLE, server, placement, n).map(ReportGenerator::plusMinus).orElse("—")).toList());
-        List<Series> series = sizes.stream().map(n -> series("N = " + n, servers,
-                server -> cpuCores(IDLE, server, placement, n))).toList();
-        Charts.bars(chart("idle-cpu.png"), "Idle cost: server CPU with N silent connections", "cores",
-                servers.stream().map(id -> ServerKind.labelOf(id)).toList(), series, false);
-        image("idle-cpu.png", "idle CPU per server");
-
-        int most = sizes.getLast();
-        Optional<Metric> busyEmpty = cpuCores(IDLE, BUSY, placement, sizes.getFirst());
-        Optional<Metric> busyFull = cpuCores(IDLE, BUSY, placement, most);
-        Optional<Double> othersMax = servers.stream().filter(id -> !id.equals(BUSY))
-                .flatMap(id -> sizes.stream().flatMap(n -> cpuCores(IDLE, id, placement, n).stream()))
-                .map(Metric::score).max(Double::compare);
-        if (busyEmpty.isPresent() && busyFull.isPresent() && othersMax.isPresent()) {
-            String busyText = sizes.size() == 1
-                    ? String.format(Locale.ROOT, "%.2f cores with %d silent connections", busyFull.get().score(), most)
-                    : String.format(Locale.ROOT, "%.2f cores with no connections and %.2f with %d silent ones",
-                            busyEmpty.get().score(), busyFull.get().score(), most);
-            String finding = String.format(Locale.ROOT, "The busy loop burns %s, doing nothing; every other server "
-                    + "stays at or below %.3f cores.", busyText, othersMax.get());
-            line("**Finding:** " + finding);
-            keyRatios.add(finding);
-        }
-        line();
-    }
-
-    // ---------------------------------------------------------------- 2. memory
-
-    private void memorySection() throws IOException {
-        line("## 2. What an idle connection costs: memory and threads");
-        line();
-        if (memory == null || memory.rows().isEmpty()) {
-            line("_Not measured in this run._" + (memory == null ? "" : " " + String.join("; ", memory.failures())));
-            line();
-            return;
-        }
-        List<Integer> sizes = memory.rows().stream().map(IdleMemoryMeasurement.Row::connections).distinct().sorted().toList();
-        int most = sizes.getLast();
-        int least = sizes.getFirst();
-        line("Each server starts once; its silent connections grow from " + String.join(" to ", sizes.stream()
-                .map(n -> String.format(Locale.ROOT, "%,d", n)).toList()) + ", each confirmed by an echo (accepted, and "
-                + "waiting for its next line). At each size the harness asks the server JVM for a full GC, then reads its "
-                + "live heap and direct buffers, its RSS and its threads. \"Open\" is how long the step took to open and "
-                + "confirm its connections.");
-        line();
-        line("- live heap: " + memory.heapSource());
-        line("- RSS: " + (memory.rssSource() == null ? "not available" : memory.rssSource()));
-        line("- threads: " + memory.threadsSource());
-        line();
-        for (String reason : memory.notMeasured()) {
-            line("- Not measured: " + reason + ".");
-        }
-        for (String failure : memory.failures()) {
-            line("- **Failed:** " + failure.lines().findFirst().orElse(failure));
-        }
-        if (!memory.notMeasured().isEmpty() || !memory.failures().isEmpty()) {
-            line();
-        }
-        line("| server | N idle | RSS (MiB) | threads | live heap (MiB) | direct buffers (KiB) | open (s) |");
-        line("|---|---:|---:|---:|---:|---:|---:|");
-        for (String server : servers) {
-            for (int n : sizes) {
-                memoryRow(server, n).ifPresent(row -> line("| " + ServerKind.labelOf(server) + " | "
-                        + String.format(Locale.ROOT, "%,d", n) + " | " + known(row.rssKiB(), v -> number(v / 1024.0)) + " | "
-                        + known(row.threads(), v -> Long.toString(v)) + " | " + known(row.heapKiB(), v -> number(v / 1024.0))
-                        + " | " + known(row.directKiB(), v -> String.format(Locale.ROOT, "%,d", v)) + " | "
-                        + (n == least ? "—" : number(row.openSeconds())) + " |"));
-            }
-        }
-        line();
-        if (most == least) {
-            return;
-        }
-        line(String.format(Locale.ROOT, "Per idle connection, from %,d to %,d connections (difference / %,d):", least, most,
-                most - least));
-        line();
-        table("server", List.of("RSS KiB per connection", "live heap KiB per connection", "threads per connection",
-                String.format(Locale.ROOT, "µs to open one (of %,d)", most - least)), server -> List.of(
-                perConnection(server, IdleMemoryMeasurement.Row::rssKiB).map(ReportGenerator::number).orElse("—"),
-                perConnection(server, IdleMemoryMeasurement.Row::heapKiB).map(ReportGenerator::number).orElse("—"),
-                perConnection(server, IdleMemoryMeasurement.Row::threads).map(v -> String.format(Locale.ROOT, "%.3f", v)).orElse("—"),
-                openSeconds(server).map(seconds -> number(seconds * 1e6 / (most - least))).orElse("—")));
-        List<Series> kib = List.of(
-                series("RSS", servers, server -> perConnection(server, IdleMemoryMeasurement.Row::rssKiB).map(ReportGenerator::exact)),
-                series("live heap", servers, server -> perConnection(server, IdleMemoryMeasurement.Row::heapKiB).map(ReportGenerator::exact)));
-        Charts.dots(chart("memory-per-connection.png"), String.format(Locale.ROOT,
-                "KiB per idle connection (0 to %,d connections)", most), "KiB per connection (log scale)",
-                servers.stream().map(ServerKind::labelOf).toList(), kib);
-        image("memory-per-connection.png", "KiB per idle connection");
-        Charts.bars(chart("threads-per-connection.png"), String.format(Locale.ROOT,
-                "Threads per idle connection (0 to %,d connections)", most), "threads per connection",
-                servers.stream().map(ServerKind::labelOf).toList(), List.of(series("threads", servers,
-                        server -> perConnection(server, IdleMemoryMeasurement.Row::threads).map(ReportGenerator::exact))), false);
-        image("threads-per-connection.png", "threads per idle connection");
-        memoryFindings(most, least);
-    }
-
-    private void memoryFindings(int most, int least) {
-        List<String> findings = new ArrayList<>();
-        Optional<Double> selector = perConnection(SELECTOR, IdleMemoryMeasurement.Row::heapKiB);
-        Optional<Double> nio2 = perConnection(ServerKind.NIO2.id(), IdleMemoryMeasurement.Row::heapKiB);
-        Optional<Double> virtual = perConnection(ServerKind.VIRTUAL.id(), IdleMemoryMeasurement.Row::heapKiB);
-        if (selector.isPresent() && nio2.isPresent() && virtual.isPresent()) {
-            // The floor keeps a ratio meaningful when the selector's figure is near zero (or below, by noise).
-            double floor = Math.max(selector.get(), 0.1);
-            boolean buffersShow = nio2.get() > 1.5 * floor && virtual.get() > 1.5 * floor;
-            String text = String.format(Locale.ROOT, "Live heap per idle connection: stage 4's selector %s KiB, stage 5's "
-                    + "NIO.2 server %s KiB (%s), stage 5's virtual threads %s KiB (%s). ", number(selector.get()),
-                    number(nio2.get()), timesOrLess(nio2.get(), floor), number(virtual.get()), timesOrLess(virtual.get(), floor))
-                    + (buffersShow
-                            ? "Readiness-based I/O needs no buffer until data arrives: the selector only keeps a channel "
-                                    + "and a key for a silent client. Completion-based NIO.2 must hand the kernel-side read a "
-                                    + "buffer before it waits, and a virtual thread blocked in `read` holds its buffer on its "
-                                    + "stack, so both pay for a buffer per waiting client."
-                            : "In this run the three are close: stage 5 holds little or no buffer for a waiting client, so "
-                                    + "the price a completion-based read or a blocked virtual thread pays for its buffer has "
-                                    + "become small.");
-            findings.add(text);
-            keyRatios.add(text.substring(0, text.indexOf(". ") + 1));
-        }
-        String threads = ServerKind.THREADS.id();
-        Optional<IdleMemoryMeasurement.Row> threadsMost = memoryRow(threads, most);
-        Optional<Double> threadsOpen = openSeconds(threads);
-        Optional<Double> threadsPer = perConnection(threads, IdleMemoryMeasurement.Row::threads);
-        Optional<Double> threadsRss = perConnection(threads, IdleMemoryMeasurement.Row::rssKiB);
-        if (threadsMost.isPresent() && threadsPer.isPresent() && threadsOpen.isPresent()) {
-            String text = String.format(Locale.ROOT, "A platform thread per connection: %,d connections took %s s to accept "
-                    + "and confirm (%s µs each) and left the process with %,d threads (%.2f per connection)%s.",
-                    most - least, number(threadsOpen.get()), number(threadsOpen.get() * 1e6 / (most - least)),
-                    threadsMost.get().threads(),
-                    threadsPer.get(), threadsRss.map(kib -> ", " + number(kib) + " KiB of RSS each").orElse(""));
-            Optional<Double> selectorOpen = openSeconds(SELECTOR);
-            if (selectorOpen.isPresent()) {
-                text += String.format(Locale.ROOT, " The selector took %s s for the same.", number(selectorOpen.get()));
-            }
-            findings.add(text);
-            keyRatios.add(text);
-        }
-        for (String finding : findings) {
-            line("- " + finding);
-        }
-        line();
-    }
-
-    /** Seconds to open and confirm every connection the server was given, all steps together. */
-    private Optional<Double> openSeconds(String server) {
-        List<IdleMemoryMeasurement.Row> rows = memory.rows().stream().filter(row -> row.server().equals(server)).toList();
-        return rows.size() < 2 ? Optional.empty()
-                : Optional.of(rows.stream().skip(1).mapToDouble(IdleMemoryMeasurement.Row::openSeconds).sum());
-    }
-
-    private Optional<IdleMemoryMeasurement.Row> memoryRow(String server, int n) {
-        return memory.rows().stream().filter(row -> row.server().equals(server) && row.connections() == n).findFirst();
-    }
-
-    /** (value at the most connections - value at the fewest) / the difference in connections; empty where unknown. */
-    private Optional<Double> perConnection(String server, java.util.function.ToLongFunction<IdleMemoryMeasurement.Row> value) {
-        List<IdleMemoryMeasurement.Row> rows = memory.rows().stream().filter(row -> row.server().equals(server)).toList();
-        if (rows.size() < 2) {
-            return Optional.empty();
-        }
-        IdleMemoryMeasurement.Row first = rows.getFirst();
-        IdleMemoryMeasurement.Row last = rows.getLast();
-        long from = value.applyAsLong(first);
-        long to = value.applyAsLong(last);
-        if (from < 0 || to < 0 || last.connections() == first.connections()) {
-            return Optional.empty();
-        }
-        return Optional.of((to - from) / (double) (last.connections() - first.connections()));
-    }
-
-    private static Metric exact(double value) {
-        return new Metric(value, Double.NaN, "", java.util.Map.of());
-    }
-
-    private static String known(long value, java.util.function.LongFunction<String> format) {
-        return value < 0 ? "—" : format.apply(value);
-    }
-
-    /** "3.2x the selector's", or "about the same" when within 1.5x either way. */
-    private static String timesOrLess(double value, double base) {
-        double ratio = value / base;
-        return ratio > 1.5 ? String.format(Locale.ROOT, "%.1fx the selector's", ratio)
-                : ratio < 1 / 1.5 ? String.format(Locale.ROOT, "%.1fx less than the selector's", 1 / ratio)
-                : "about the selector's";
-    }
-
-    // ---------------------------------------------------------------- 3. round trip
-
-    private void roundTripSection() throws IOException {
-        line("## 3. Echo round trip: one active client, N idle connections");
-        line();
-        List<String> placements = results.placements(ROUND_TRIP);
-        if (placements.isEmpty()) {
-            line("_Not measured in this run._");
-            line();
-            return;
-        }
-        line("One client sends a 44-byte line and waits for its echo, sampled per echo. Latency in µs; server CPU "
-                + "in µs per echo.");
-        line();
-        for (String placement : placements) {
-            List<Integer> sizes = results.sizes(ROUND_TRIP, placement);
-            line("### Placement `" + placement + "`: " + Placement.byId(placement).describe());
-            line();
-            line("| server | N idle | latency avg | p50 | p99 | p99.9 | server CPU per echo |");
-            line("|---|---:|---:|---:|---:|---:|---:|");
-            for (String server : servers) {
-                for (int n : sizes) {
-                    Optional<Row> row = results.find(ROUND_TRIP, server, placement, n);
-                    if (row.isEmpty()) {
-                        continue;
-                    }
-                    Metric latency = row.get().primary();
-                    line("| " + ServerKind.labelOf(server) + " | " + n + " | " + plusMinus(latency) + " | "
-                            + number(latency.percentile("50.0")) + " | " + number(latency.percentile("99.0")) + " | "
-                            + number(latency.percentile("99.9")) + " | "
-                            + row.get().secondary(ServerCpuProfiler.PER_ECHO).map(ReportGenerator::plusMinus).orElse("—") + " |");
-                }
-            }
-            line();
-            List<String> categories = sizes.stream().map(String::valueOf).toList();
-            String latencyChart = "roundtrip-latency-" + placement + ".png";
-            Charts.lines(chart(latencyChart), "Round-trip latency vs idle connections (" + placement + ")",
-                    "idle connections", "µs (log scale)", categories, serverSeries(sizes,
-                            (server, n) -> results.find(ROUND_TRIP, server, placement, n).map(Row::primary)), true);
-            String cpuChart = "roundtrip-cpu-" + placement + ".png";
-            Charts.lines(chart(cpuChart), "Server CPU per echo vs idle connections (" + placement + ")",
-                    "idle connections", "µs of server CPU per echo (log scale)", categories, serverSeries(sizes,
-                            (server, n) -> perEcho(ROUND_TRIP, server, placement, n)), true);
-            image(latencyChart, "round-trip latency, " + placement);
-            image(cpuChart, "server CPU per echo, " + placement);
-            roundTripFindings(placement, sizes);
-        }
-        placementComparison(placements);
-    }
-
-    private void roundTripFindings(String placement, List<Integer> sizes) {
-        int most = sizes.getLast();
-        int least = sizes.getFirst();
-        List<String> findings = new ArrayList<>();
-        Optional<Metric> busyLatency = latency(BUSY, placement, most);
-        Optional<Metric> selectorLatency = latency(SELECTOR, placement, most);
-        if (most > least && busyLatency.isPresent() && selectorLatency.isPresent()) {
-            String text = String.format(Locale.ROOT, "With %d idle connections (`%s`) the busy loop's round trip is %s the "
-                    + "selector's (%s vs %s µs) and its CPU per echo %s (%s vs %s µs).", most, placement,
-                    times(busyLatency.get().score(), selectorLatency.get().score()), number(busyLatency.get().score()),
-                    number(selectorLatency.get().score()),
-                    ratioText(perEcho(ROUND_TRIP, BUSY, placement, most), perEcho(ROUND_TRIP, SELECTOR, placement, most)),
-                    perEcho(ROUND_TRIP, BUSY, placement, most).map(m -> number(m.score())).orElse("?"),
-                    perEcho(ROUND_TRIP, SELECTOR, placement, most).map(m -> number(m.score())).orElse("?"));
-            findings.add(text);
-            keyRatios.add(text);
-            Optional<Metric> selectorEmpty = latency(SELECTOR, placement, least);
-            Optional<Metric> busyEmpty = latency(BUSY, placement, least);
-            if (selectorEmpty.isPresent() && busyEmpty.isPresent()) {
-                String growth = String.format(Locale.ROOT, "From %d to %d idle connections (`%s`) the busy loop's latency "
-                        + "grows %s and its CPU per echo %s; the selector's latency %s and its CPU per echo %s.",
-                        least, most, placement, times(busyLatency.get().score(), busyEmpty.get().score()),
-                        ratioText(perEcho(ROUND_TRIP, BUSY, placement, most), perEcho(ROUND_TRIP, BUSY, placement, least)),
-                        times(selectorLatency.get().score(), selectorEmpty.get().score()),
-                        ratioText(perEcho(ROUND_TRIP, SELECTOR, placement, most), perEcho(ROUND_TRIP, SELECTOR, placement, least)));
-                findings.add(growth);
-                keyRatios.add(growth);
-            }
-        }
-        for (int n : sizes) {
-            Optional<Metric> stage4 = latency(SELECTOR, placement, n);
-            Optional<Metric> netty = latency(NETTY, placement, n);
-            Optional<Metric> stage4Cpu = perEcho(ROUND_TRIP, SELECTOR, placement, n);
-            Optional<Metric> nettyCpu = perEcho(ROUND_TRIP, NETTY, placement, n);
-            if (stage4.isPresent() && netty.isPresent() && stage4Cpu.isPresent() && nettyCpu.isPresent()) {
-                double latencyRatio = stage4.get().score() / netty.get().score();
-                double cpuRatio = stage4Cpu.get().score() / nettyCpu.get().score();
-                String text = String.format(Locale.ROOT, "Stage 4 against Netty at N = %d (`%s`): latency %.2fx, CPU per "
-                        + "echo %.2fx — %s.", n, placement, latencyRatio, cpuRatio,
-                        latencyRatio <= 1.5 && cpuRatio <= 1.5 ? "the target (no worse than 1.5x) is met"
-                                : "the target (no worse than 1.5x) is missed (see the note at the end)");
-                nettyTargetMissed |= latencyRatio > 1.5 || cpuRatio > 1.5;
-                findings.add(text);
-                if (n == sizes.getFirst() || n == most) {
-                    keyRatios.add(text);
-                }
-            }
-        }
-        Optional<Metric> busyEmpty = latency(BUSY, placement, least);
-        Optional<Metric> selectorEmpty = latency(SELECTOR, placement, least);
-        if (busyEmpty.isPresent() && selectorEmpty.isPresent()) {
-            findings.add(busyPollingVerdict(placement, least, busyEmpty.get(), selectorEmpty.get()));
-        }
-        for (String finding : findings) {
-            line("- " + finding);
-        }
-        line();
-    }
-
-    /** Where the busy loop wins, if it does: said from the numbers, whichever way they go. */
-    private String busyPollingVerdict(String placement, int n, Metric busy, Metric selector) {
-        if (busy.score() < selector.score()) {
-            String text = String.format(Locale.ROOT, "**Where busy polling wins:** at N = %d (`%s`) the busy loop answers "
-                    + "in %s µs against the selector's %s µs (%.0f%% lower). It never sleeps, so no wake-up stands between "
-                    + "the packet's arrival and its read: no epoll wait to return from, no thread to schedule, no cross-core "
-                    + "interrupt. That trade (a whole core for a few microseconds) is why the kernel offers busy polling "
-                    + "(`SO_BUSY_POLL`, `net.core.busy_poll`) and why low-latency systems use spin-wait strategies, on a core "
-                    + "reserved for it.%s", n, placement, number(busy.score()), number(selector.score()),
-                    100 * (1 - busy.score() / selector.score()), busyLoopWorstCase());
-            keyRatios.add(String.format(Locale.ROOT, "Busy polling wins at N = %d (`%s`): %s vs %s µs.", n, placement,
-                    number(busy.score()), number(selector.score())));
-            return text;
-        }
-        return String.format(Locale.ROOT, "At N = %d (`%s`) the busy loop did not beat the selector (%s vs %s µs): "
-                + "spinning only pays when the spinner has a core of its own and the peer is elsewhere.",
-                n, placement, number(busy.score()), number(selector.score()));
-    }
-
-    /** Where the busy loop does worst against the selector in this run, as a sentence (or nothing). */
-    private String busyLoopWorstCase() {
-        Row worst = null;
-        double worstRatio = 1;
-        for (Row busy : results.rows) {
-            if (!busy.benchmark().equals(ROUND_TRIP) || !busy.server().equals(BUSY)) {
-                continue;
-            }
-            Optional<Metric> selector = latency(SELECTOR, busy.placement(), busy.size());
-            if (selector.isPresent() && busy.primary().score() / selector.get().score() > worstRatio) {
-                worstRatio = busy.primary().score() / selector.get().score();
-                worst = busy;
-            }
-        }
-        return worst == null ? "" : String.format(Locale.ROOT, " The price shows elsewhere in this run: with %d idle "
-                + "connections (`%s`) the busy loop is %.1fx slower than the selector.", worst.size(), worst.placement(), worstRatio);
-    }
-
-    private void placementComparison(List<String> placements) throws IOException {
-        if (placements.size() < 2) {
-            return;
-        }
-        int n = 0;
-        if (placements.stream().anyMatch(placement -> results.find(ROUND_TRIP, SELECTOR, placement, n).isEmpty()
-                && results.find(ROUND_TRIP, BUSY, placement, n).isEmpty())) {
-            return;
-        }
-        double placementSpread = servers.stream().mapToDouble(server -> spread(placements.stream()
-                .flatMap(p -> latency(server, p, n).stream()).toList())).max().orElse(Double.NaN);
-        double serverSpread = placements.stream().mapToDouble(p -> spread(servers.stream()
-                .flatMap(server -> latency(server, p, n).stream()).toList())).max().orElse(Double.NaN);
-        line("### Placement against server design");
-        line();
-        line(String.format(Locale.ROOT, "With no idle connections, moving one server between placements changes its round "
-                + "trip by up to %.1fx; in one placement, the servers differ by up to %.1fx. Placement %s.",
-                placementSpread, serverSpread, placementSpread > serverSpread
-                        ? "matters more than the server's design here" : "matters less than the server's design here"));
-        line();
-        line("Average round trip with no idle connections, per placement:");
-        line();
-        table("server", placements.stream().map(p -> "`" + p + "`").toList(), server -> placements.stream()
-                .map(p -> latency(server, p, n).map(ReportGenerator::plusMinus).orElse("—")).toList());
-        Charts.dots(chart("placement.png"), "Round trip at N = 0 by placement", "µs (log scale)",
-                servers.stream().map(id -> ServerKind.labelOf(id)).toList(),
-                placements.stream().map(p -> series(p, servers, server -> latency(server, p, n))).toList());
-        image("placement.png", "latency by placement");
-        line("A server that sleeps in the kernel is woken cheaply when its client runs on the same core (the client's "
-                + "own system call does the wake-up and then yields), and pays for an inter-processor wake-up when the "
-                + "client is on another core. A spinner is the opposite: on another core it never sleeps, on the same "
-                + "core it fights its own client for the CPU.");
-        line();
-    }
-
-    // ---------------------------------------------------------------- 3. throughput
-
-    private void throughputSection() throws IOException {
-        line("## 4. Throughput: K clients, each with one line always in flight");
-        line();
-        List<String> placements = results.placements(THROUGHPUT);
-        if (placements.isEmpty()) {
-            line("_Not measured in this run._");
-            line();
-            return;
-        }
-        line("One client thread keeps K connections busy: it reads connection i's echo and sends it the next line.");
-        line();
-        for (String placement : placements) {
-            List<Integer> sizes = results.sizes(THROUGHPUT, placement);
-            line("### Placement `" + placement + "`: " + Placement.byId(placement).describe());
-            line();
-            line("| server | K clients | echoes/s | server CPU per echo (µs) | server CPU (cores) |");
-            line("|---|---:|---:|---:|---:|");
-            for (String server : servers) {
-                for (int k : sizes) {
-                    Optional<Row> row = results.find(THROUGHPUT, server, placement, k);
-                    if (row.isEmpty()) {
-                        continue;
-                    }
-                    line("| " + ServerKind.labelOf(server) + " | " + k + " | " + plusMinus(row.get().primary()) + " | "
-                            + row.get().secondary(ServerCpuProfiler.PER_ECHO).map(ReportGenerator::plusMinus).orElse("—") + " | "
-                            + row.get().secondary(ServerCpuProfiler.CORES).map(ReportGenerator::plusMinus).orElse("—") + " |");
-                }
-            }
-            line();
-            List<String> categories = sizes.stream().map(String::valueOf).toList();
-            String echoesChart = "throughput-" + placement + ".png";
-            Charts.lines(chart(echoesChart), "Throughput vs concurrent clients (" + placement + ")", "clients",
-                    "echoes per second", categories, serverSeries(sizes,
-                            (server, k) -> results.find(THROUGHPUT, server, placement, k).map(Row::primary)), false);
-            String cpuChart = "throughput-cpu-" + placement + ".png";
-            Charts.lines(chart(cpuChart), "Server CPU per echo vs concurrent clients (" + placement + ")", "clients",
-                    "µs of server CPU per echo (log scale)", categories, serverSeries(sizes,
-                            (server, k) -> perEcho(THROUGHPUT, server, placement, k)), true);
-            image(echoesChart, "throughput, " + placement);
-            image(cpuChart, "CPU per echo under load, " + placement);
-            int most = sizes.getLast();
-            Optional<Row> stage4 = results.find(THROUGHPUT, SELECTOR, placement, most);
-            Optional<Row> netty = results.find(THROUGHPUT, NETTY, placement, most);
-            Optional<Row> busy = results.find(THROUGHPUT, BUSY, placement, most);
-            if (stage4.isPresent() && netty.isPresent()) {
-                String text = String.format(Locale.ROOT, "With %d clients (`%s`) stage 4 does %s echoes/s, %.2fx Netty's; "
-                        + "its CPU per echo is %s Netty's.", most, placement, number(stage4.get().primary().score()),
-                        stage4.get().primary().score() / netty.get().primary().score(),
-                        ratioText(stage4.get().secondary(ServerCpuProfiler.PER_ECHO), netty.get().secondary(ServerCpuProfiler.PER_ECHO)));
-                line("- " + text);
-                keyRatios.add(text);
-            }
-            if (stage4.isPresent() && busy.isPresent()) {
-                line("- " + String.format(Locale.ROOT, "With %d clients (`%s`) the busy loop does %.2fx the selector's "
-                        + "echoes/s at %s its CPU per echo.", most, placement,
-                        busy.get().primary().score() / stage4.get().primary().score(),
-                        ratioText(busy.get().secondary(ServerCpuProfiler.PER_ECHO), stage4.get().secondary(ServerCpuProfiler.PER_ECHO))));
-            }
-            line();
-        }
-    }
-
-    // ---------------------------------------------------------------- closing note
-
-    private void closingNote() {
-        line("## Key ratios (computed from this run)");
-        line();
-        if (keyRatios.isEmpty()) {
-            line("_Not enough results in this run to compare servers._");
-        }
-        for (String ratio : keyRatios) {
-            line("- " + ratio);
-        }
-        line();
-        if (!nettyTargetMissed) {
-            return;
-        }
-        line("Stage 4 missed the 1.5x-of-Netty target somewhere in this run. The usual suspects are the ones Netty engineers "
-                + "away: one `write` system call per echoed line instead of one flush per read batch, a buffer allocated "
-                + "per read instead of pooled ones, and selector wake-ups; and, in short runs, Netty's own JIT warm-up, "
-                + "which works against Netty instead. On a noisy 2-core VM a single run can also miss by chance: "
-                + "compare the error bars before concluding.");
-    }
-
-    // ---------------------------------------------------------------- helpers
-
-    private Optional<Metric> cpuCores(String benchmark, String server, String placement, int n) {
-        return results.find(benchmark, server, placement, n).flatMap(row -> row.secondary(ServerCpuProfiler.CORES));
-    }
-
-    private Optional<Metric> perEcho(String benchmark, String server, String placement, int n) {
-        return results.find(benchmark, server, placement, n).flatMap(row -> row.secondary(ServerCpuProfiler.PER_ECHO));
-    }
-
-    private Optional<Metric> latency(String server, String placement, int n) {
-        return results.find(ROUND_TRIP, server, placement, n).map(Row::primary);
-    }
-
-    private interface Lookup {
-        Optional<Metric> at(String server, int size);
-    }
-
-    /** One series per server, one point per size. */
-    private List<Series> serverSeries(List<Integer> sizes, Lookup lookup) {
-        return servers.stream().map(server -> {
-            List<Double> values = new ArrayList<>();
-            List<Double> errors = new ArrayList<>();
-            for (int size : sizes) {
-                Optional<Metric> metric = lookup.at(server, size);
-                values.add(metric.map(Metric::score).orElse(null));
-                errors.add(metric.map(Metric::error).orElse(null));
-            }
-            return new Series(ServerKind.labelOf(server), values, errors);
-        }).toList();
-    }
-
-    /** One series with one point per server. */
-    private static Series series(String name, List<String> servers, Function<String, Optional<Metric>> lookup) {
-        List<Double> values = new ArrayList<>();
-        List<Double> errors = new ArrayList<>();
-        for (String server : servers) {
-            Optional<Metric> metric = lookup.apply(server);
-            values.add(metric.map(Metric::score).orElse(null));
-            errors.add(metric.map(Metric::error).orElse(null));
-        }
-        return new Series(name, values, errors);
-    }
-
-    private void table(String firstHeader, List<String> headers, Function<String, List<String>> cells) {
-        line("| " + firstHeader + " | " + String.join(" | ", headers) + " |");
-        line("|---|" + "---:|".repeat(headers.size()));
-        for (String server : servers) {
-            line("| " + ServerKind.labelOf(server) + " | " + String.join(" | ", cells.apply(server)) + " |");
-        }
-        line();
-    }
-
-    private Path chart(String name) {
-        return outputDir.resolve(CHART_DIR).resolve(name);
-    }
-
-    private void image(String name, String alt) {
-        line("![" + alt + "](" + CHART_DIR + "/" + name + ")");
-        line();
-    }
-
-    /** Largest over smallest score; 1 for fewer than two. */
-    private static double spread(List<Metric> metrics) {
-        if (metrics.size() < 2) {
-            return 1;
-        }
-        double max = metrics.stream().mapToDouble(Metric::score).max().orElseThrow();
-        double min = metrics.stream().mapToDouble(Metric::score).min().orElseThrow();
-        return max / min;
-    }
-
-    private static String plusMinus(Metric metric) {
-        return Double.isNaN(metric.error()) ? number(metric.score()) : number(metric.score()) + " ± " + number(metric.error());
-    }
-
-    /** Three significant digits, without scientific notation for the sizes we meet. */
-    static String number(double value) {
-        if (Double.isNaN(value)) {
-            return "?";
-        }
-        double magnitude = Math.abs(value);
-        if (magnitude >= 100) {
-            return String.format(Locale.ROOT, "%,.0f", value);
-        }
-        if (magnitude >= 10) {
-            return String.format(Locale.ROOT, "%.1f", value);
-        }
-        if (magnitude >= 1) {
-            return String.format(Locale.ROOT, "%.2f", value);
-        }
-        return String.format(Locale.ROOT, "%.3f", value);
-    }
-
-    private static String times(double a, double b) {
-        return String.format(Locale.ROOT, "%.1fx", a / b);
-    }
-
-    private static String ratioText(Optional<Metric> a, Optional<Metric> b) {
-        if (a.isEmpty() || b.isEmpty()) {
-            return "(not measured)";
-        }
-        return times(a.get().score(), b.get().score());
+    private String render(Charts charts) throws IOException {
+        Md md = new Md();
+        HeaderSection.render(md, data, displayPath(resultsDir), readmeLink());
+        IdleAndMemorySections.idle(md, data, findings, charts);
+        IdleAndMemorySections.memory(md, data, findings, charts);
+        LoadSections.roundTrip(md, data, findings, charts);
+        LoadSections.throughput(md, data, findings, charts);
+        BareCostSection.render(md, data, findings);
+        ClosingSection.render(md, data, findings);
+        return md.toString();
     }
 
     /**
@@ -745,39 +91,14 @@ public final class ReportGenerator {
         }
     }
 
-    /** The results file as a reader would type it: relative to the repository root when inside it. */
-    private static String displayPath(Path file) {
-        Path absolute = file.toAbsolutePath().normalize();
+    /** The results folder as a reader would type it: relative to the repository root when inside it, with '/'. */
+    private static String displayPath(Path dir) {
+        Path absolute = dir.toAbsolutePath().normalize();
         try {
             Path root = RepoRoot.find();
-            return absolute.startsWith(root) ? root.relativize(absolute).toString() : absolute.toString();
+            return (absolute.startsWith(root) ? root.relativize(absolute) : absolute).toString().replace('\\', '/');
         } catch (IllegalStateException outsideRepository) {
             return absolute.toString(); // a report regenerated elsewhere: the full path is the honest answer
         }
-    }
-
-    private static String cpuModel() {
-        try {
-            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("?");
-        } catch (IOException noCpuinfo) {
-            return "? (" + noCpuinfo.getMessage() + ")";
-        }
-    }
-
-    private static String readOr(Path file, String fallback) {
-        try {
-            return Files.readString(file).trim();
-        } catch (IOException unreadable) {
-            return fallback + " (" + unreadable.getMessage() + ")";
-        }
-    }
-
-    private void line(String text) {
-        md.append(text).append('\n');
-    }
-
-    private void line() {
-        md.append('\n');
     }
 }

@@ -1,5 +1,6 @@
 package dev.echostages.tools.demo;
 
+import dev.echostages.common.Addresses;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -263,7 +264,7 @@ public final class TwoClientScenario {
         record(who, Kind.CONNECT, "connects");
         socket.setTcpNoDelay(true);
         socket.connect(server, (int) ECHO_WAIT.toMillis());
-        String address = socket.getLocalSocketAddress().toString();
+        String address = Addresses.of(socket.getLocalSocketAddress()); // as the server log prints it
         if (who.equals("A")) {
             addressOfA = address;
         } else {

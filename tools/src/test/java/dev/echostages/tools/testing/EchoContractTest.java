@@ -103,10 +103,11 @@ public abstract class EchoContractTest {
             // Each piece arrives in a read of its own. Between them a blocking server waits in
             // read() and a polling one reads 0 bytes again and again; either way the first pieces
             // must wait in the connection's own line buffer, not be echoed or forgotten.
+            // Waiting for an echo that must not come is also the pause that splits the reads.
             client.send("TCP is ");
-            Thread.sleep(100);
+            assertTrue(client.receivesNothingWithin(Duration.ofMillis(100)), "a piece was echoed before its line ended");
             client.send("a stream, ");
-            Thread.sleep(100);
+            assertTrue(client.receivesNothingWithin(Duration.ofMillis(100)), "a piece was echoed before its line ended");
             client.send("not messages\n");
             assertArrayEquals(bytes("TCP is a stream, not messages\n"), client.readLine());
             assertTrue(client.receivesNothingWithin(Duration.ofMillis(300)), "the line came back more than once");
@@ -118,7 +119,9 @@ public abstract class EchoContractTest {
         byte[] cafe = bytes("café\n");
         try (TestClient client = server.connect()) {
             client.send(Arrays.copyOfRange(cafe, 0, 4)); // "caf" and the first byte of "é"
-            Thread.sleep(100);
+            // Nothing may come back before the line ends (a server that decodes each read would
+            // echo "caf" and a replacement character now); the wait also splits the reads.
+            assertTrue(client.receivesNothingWithin(Duration.ofMillis(100)), "half a line (half a character) was echoed");
             client.send(Arrays.copyOfRange(cafe, 4, cafe.length));
             assertArrayEquals(cafe, client.readLine());
         }
@@ -203,6 +206,45 @@ public abstract class EchoContractTest {
             writer.get(10, TimeUnit.SECONDS);
             assertEquals(payload.length, received.length, "byte count");
             assertArrayEquals(payload, received);
+        }
+    }
+
+    /**
+     * CONTRACT 13: the server ends this client itself (an overlong line in the middle of a long
+     * stream) while the client's later bytes sit unread, and the client reads a second late, as
+     * any client on a slow network does. A plain close() would make the kernel reset the connection
+     * and throw away the echo still on its way; the lingering close sends all of it, the error
+     * line, then FIN.
+     */
+    @Test
+    void aClientThatReadsLateGetsEveryEchoOwedAndTheErrorLineThenFinNotAReset() throws Exception {
+        assumeTrue(servesAClientContinuously(), "this stage stops serving a client between lines (see its README)");
+        var lines = new ByteArrayOutputStream();
+        for (int i = 0; i < 5000; i++) {
+            lines.write(bytes(String.format("line %05d %s\n", i, ".".repeat(88))));
+        }
+        byte[] overlong = bytes("L".repeat(Protocol.DEFAULT_MAX_LINE + 800) + "\n");
+        var payload = new ByteArrayOutputStream();
+        payload.write(lines.toByteArray());
+        payload.write(overlong);
+        payload.write(lines.toByteArray());
+        try (TestClient client = server.connect()) {
+            var writer = CompletableFuture.runAsync(() -> {
+                try {
+                    client.send(payload.toByteArray());
+                    client.shutdownOutput();
+                } catch (IOException closedUnderUs) {
+                    // The server may close after draining its bound: what counts is what we read.
+                }
+            });
+            Thread.sleep(1000); // a slow reader: by now the server has read past the overlong line
+            byte[] received = client.readToEnd(); // a reset would throw here
+            writer.get(10, TimeUnit.SECONDS);
+            var expected = new ByteArrayOutputStream();
+            expected.write(lines.toByteArray());
+            expected.write(Protocol.lineTooLongReply(Protocol.DEFAULT_MAX_LINE));
+            assertEquals(expected.size(), received.length, "bytes received");
+            assertArrayEquals(expected.toByteArray(), received);
         }
     }
 

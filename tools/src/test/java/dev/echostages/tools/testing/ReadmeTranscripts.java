@@ -42,7 +42,7 @@ import java.util.regex.Pattern;
  *
  * {@link #verify()} runs every scenario and fails, with a line diff, when a block no longer matches
  * its scenario's output. What legitimately differs from run to run is masked on both sides before
- * comparing (see {@link #mask}): clock times, addresses' ports, durations. With
+ * comparing (see {@link #mask}): clock times, addresses' ports, durations, the server's PID. With
  * {@code -Dreadme.update=true} it writes the fresh output into the blocks instead, so one command
  * regenerates every transcript of a module:
  *
@@ -90,6 +90,7 @@ public final class ReadmeTranscripts {
     private static final Pattern CLOCK_TIME = Pattern.compile("\\b\\d{2}:\\d{2}:\\d{2}\\.\\d{3}\\b");
     private static final Pattern ADDRESS_PORT = Pattern.compile("\\b(\\d{1,3}(?:\\.\\d{1,3}){3}|localhost):\\d{1,5}\\b");
     private static final Pattern DURATION = Pattern.compile("\\s*(?<![\\w.])[+-]?\\d+(?:\\.\\d+)?\\s?(?:ms|µs|us|ns|s)\\b");
+    private static final Pattern PROCESS_ID = Pattern.compile("\\bPID \\d+\\b");
     private static final Pattern CORE_SHARE = Pattern.compile("\\b\\d+% of a core");
     private static final Pattern STAMP_AT_START = Pattern.compile(
             "^\\s*(?:(\\d{2}):(\\d{2}):(\\d{2})\\.(\\d{3})|([+-]\\d+\\.\\d+)s)\\b");
@@ -272,6 +273,8 @@ public final class ReadmeTranscripts {
         // A duration takes the padding before it along: columns right-aligned on a number shift
         // when it gains a digit, and that is no change to the transcript.
         masked = DURATION.matcher(masked).replaceAll(" TIME");
+        // The process id printed after the Listening line is the operating system's choice.
+        masked = PROCESS_ID.matcher(masked).replaceAll("PID N");
         // A share of a core measures the machine, not the code (the demo's CPU line).
         masked = CORE_SHARE.matcher(masked).replaceAll("N% of a core");
         return masked.strip();

@@ -1,4 +1,4 @@
-package dev.echostages.benchmarks.report;
+package dev.echostages.benchmarks.run;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -15,27 +15,27 @@ import java.util.Map;
 import java.util.Optional;
 
 /** JMH's JSON results, read into what the report needs and nothing more. */
-final class Results {
+public final class Results {
 
     /** A score with JMH's error (half-width of the 99.9% confidence interval; NaN with one iteration). */
-    record Metric(double score, double error, String unit, Map<String, Double> percentiles) {
-        double percentile(String which) {
+    public record Metric(double score, double error, String unit, Map<String, Double> percentiles) {
+        public double percentile(String which) {
             return percentiles.getOrDefault(which, Double.NaN);
         }
     }
 
     /** One benchmark, one parameter combination. */
-    record Row(String benchmark, String server, String placement, int size, Metric primary, Map<String, Metric> secondary) {
-        Optional<Metric> secondary(String name) {
+    public record Row(String benchmark, String server, String placement, int size, Metric primary, Map<String, Metric> secondary) {
+        public Optional<Metric> secondary(String name) {
             return Optional.ofNullable(secondary.get(name));
         }
     }
 
-    final List<Row> rows = new ArrayList<>();
+    public final List<Row> rows = new ArrayList<>();
     /** JMH's run settings, taken from the first result (all runs of a mode share them). */
-    final JsonObject settings;
+    public final JsonObject settings;
 
-    Results(Path json) throws IOException {
+    public Results(Path json) throws IOException {
         JsonArray array = JsonParser.parseString(Files.readString(json)).getAsJsonArray();
         settings = array.isEmpty() ? new JsonObject() : array.get(0).getAsJsonObject();
         for (JsonElement element : array) {
@@ -77,23 +77,23 @@ final class Results {
         return element.getAsJsonPrimitive().isNumber() ? element.getAsDouble() : Double.parseDouble(element.getAsString());
     }
 
-    Optional<Row> find(String benchmark, String server, String placement, int size) {
+    public Optional<Row> find(String benchmark, String server, String placement, int size) {
         return rows.stream().filter(row -> row.benchmark().equals(benchmark) && row.server().equals(server)
                 && row.placement().equals(placement) && row.size() == size).findFirst();
     }
 
-    List<String> placements(String benchmark) {
+    public List<String> placements(String benchmark) {
         List<String> order = List.of("split", "same-core", "unpinned");
         return rows.stream().filter(row -> row.benchmark().equals(benchmark)).map(Row::placement).distinct()
                 .sorted(Comparator.comparingInt(order::indexOf)).toList();
     }
 
-    List<Integer> sizes(String benchmark, String placement) {
+    public List<Integer> sizes(String benchmark, String placement) {
         return rows.stream().filter(row -> row.benchmark().equals(benchmark) && row.placement().equals(placement))
                 .map(Row::size).distinct().sorted().toList();
     }
 
-    String setting(String name) {
+    public String setting(String name) {
         JsonElement value = settings.get(name);
         return value == null ? "?" : value.getAsString();
     }
