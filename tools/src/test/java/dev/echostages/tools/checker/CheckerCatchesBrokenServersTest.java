@@ -3,7 +3,6 @@ package dev.echostages.tools.checker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.echostages.tools.ServerProcess;
 import dev.echostages.tools.checker.servers.BoomEndsTheProcess;
 import dev.echostages.tools.checker.servers.ClosesEverythingOnSigterm;
 import dev.echostages.tools.checker.servers.KeepsHalfClosedConnections;
@@ -82,7 +81,8 @@ class CheckerCatchesBrokenServersTest {
     }
 
     static ServerUnderTest start(Class<?> server) throws IOException {
-        return ServerUnderTest.start(ServerProcess.javaCommand(server.getName(), List.of(ServerUnderTest.PORT_PLACEHOLDER)), 0,
-                Duration.ofSeconds(20), Duration.ofSeconds(5));
+        List<String> command = List.of(ServerUnderTest.JAVA_PLACEHOLDER, "-cp", System.getProperty("java.class.path"), server.getName(),
+                ServerUnderTest.PORT_PLACEHOLDER);
+        return ServerUnderTest.start(command, 0, Duration.ofSeconds(20), Duration.ofSeconds(5));
     }
 }
