@@ -9,14 +9,14 @@ import java.util.List;
  * The numbers are part of the interface: scripts and the README table name checks by them.
  */
 public enum Check {
-    LINES_BYTE_EXACT("1.1", 1, "lines come back byte-exact, one echo per line", WireChecks::linesComeBackByteExact),
-    HALF_CLOSE("1.2", 1, "after a half-close: the echoes owed, then the server closes", WireChecks::halfCloseEndsTheConnection),
-    SECOND_CLIENT("2.1", 2, "a second client is served while the first is connected", ConcurrencyChecks::secondClientIsServed),
-    SILENT_CLIENT("3.1", 3, "a silent client delays nobody (B echoed within 200 ms)", ConcurrencyChecks::silentClientDelaysNobody),
-    IDLE_CPU("4.1", 4, "idle connections, and closed ones, cost no CPU", ResourceChecks::idleConnectionsCostNoCpu),
-    NON_READER("4.2", 4, "a client that reads nothing is not read without bound", ResourceChecks::clientThatReadsNothingIsThrottled),
-    BOOM("5.1", 5, "a failing handler ends its own client only", FailureChecks::boomEndsOneClientOnly),
-    SIGTERM("5.2", 5, "SIGTERM: the echo in flight arrives, then exit 0", FailureChecks::sigtermFinishesTheEchoInFlight);
+    LINES_BYTE_EXACT("1.1", 1, "byte-exact lines", "lines come back byte-exact, one echo per line", WireChecks::linesComeBackByteExact),
+    HALF_CLOSE("1.2", 1, "half-close", "after a half-close: the echoes owed, then the server closes", WireChecks::halfCloseEndsTheConnection),
+    SECOND_CLIENT("2.1", 2, "a second client", "a second client is served while the first is connected", ConcurrencyChecks::secondClientIsServed),
+    SILENT_CLIENT("3.1", 3, "a silent client", "a silent client delays nobody (B echoed within 200 ms)", ConcurrencyChecks::silentClientDelaysNobody),
+    IDLE_CPU("4.1", 4, "idle CPU", "idle connections, and closed ones, cost no CPU", ResourceChecks::idleConnectionsCostNoCpu),
+    NON_READER("4.2", 4, "a client that never reads", "a client that reads nothing is not read without bound", ResourceChecks::clientThatReadsNothingIsThrottled),
+    BOOM("5.1", 5, "boom", "a failing handler ends its own client only", FailureChecks::boomEndsOneClientOnly),
+    SIGTERM("5.2", 5, "SIGTERM", "SIGTERM: the echo in flight arrives, then exit 0", FailureChecks::sigtermFinishesTheEchoInFlight);
 
     /** One check's code: it talks to the server through the context and says what it found. */
     @FunctionalInterface
@@ -36,12 +36,14 @@ public enum Check {
 
     private final String id;
     private final int stage;
+    private final String shortName;
     private final String title;
     private final Body body;
 
-    Check(String id, int stage, String title, Body body) {
+    Check(String id, int stage, String shortName, String title, Body body) {
         this.id = id;
         this.stage = stage;
+        this.shortName = shortName;
         this.title = title;
         this.body = body;
     }
@@ -52,6 +54,11 @@ public enum Check {
 
     public int stage() {
         return stage;
+    }
+
+    /** A few words, for a table's legend. */
+    public String shortName() {
+        return shortName;
     }
 
     public String title() {

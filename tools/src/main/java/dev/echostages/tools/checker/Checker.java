@@ -139,6 +139,18 @@ public final class Checker {
         return result.failed().isEmpty() ? 0 : 1;
     }
 
+    /**
+     * Starts {@code command} (with {@code {port}} in it), runs the checks of stages 1 to
+     * {@code lastStage} as the command line does with default limits, stops the server, and
+     * returns the report; for code that checks many servers, such as the README's verdict table.
+     */
+    public static Report checkCommand(List<String> command, int lastStage, PrintStream out) throws IOException {
+        Duration grace = Duration.ofSeconds(5);
+        try (ServerUnderTest server = ServerUnderTest.start(command, 0, Duration.ofSeconds(20), grace.plusSeconds(2))) {
+            return check(server, Check.upToStage(lastStage), 1, grace, out);
+        }
+    }
+
     /** Runs {@code checks} in order against {@code server}, printing each result as it comes. */
     static Report check(ServerUnderTest server, List<Check> checks, double slow, Duration grace, PrintStream out) {
         out.println("Checking " + server.description());

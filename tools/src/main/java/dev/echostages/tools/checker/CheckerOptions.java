@@ -21,7 +21,8 @@ record CheckerOptions(int stage, Optional<Path> json, boolean jsonToStdout, doub
 
             Starts an echo server (any language) and runs numbered checks, grouped by the stage that
             teaches them; the verdict names the furthest stage whose checks, and those before it, all pass.
-              -- COMMAND ARGS...   the server's command; every {port} in it becomes a free port
+              -- COMMAND ARGS...   the server's command; every {port} in it becomes a free port, and
+                                   the word {java} the java running the checker
               --port N             the port the command listens on, when it has no {port}
               --connect HOST:PORT  check a server that is already running (CPU and SIGTERM checks skipped)
               --stage N            run the checks of stages 1 to N only (1 to 5; default 5)

@@ -20,6 +20,8 @@ import java.util.OptionalInt;
  */
 final class ServerUnderTest implements AutoCloseable {
     static final String PORT_PLACEHOLDER = "{port}";
+    /** The java running the checker: a Java server's command runs on the same JDK, whatever java is on the PATH. */
+    static final String JAVA_PLACEHOLDER = "{java}";
 
     /** The command with {@code {port}} still in it; empty under {@code --connect}. */
     private final List<String> command;
@@ -53,7 +55,9 @@ final class ServerUnderTest implements AutoCloseable {
 
     private void launch() throws IOException {
         int port = fixedPort > 0 ? fixedPort : freePort();
-        List<String> resolved = command.stream().map(word -> word.replace(PORT_PLACEHOLDER, Integer.toString(port))).toList();
+        List<String> resolved = command.stream()
+                .map(word -> word.equals(JAVA_PLACEHOLDER) ? ServerProcess.javaBinary() : word.replace(PORT_PLACEHOLDER, Integer.toString(port)))
+                .toList();
         process = ServerProcess.command(resolved).name("the server").readyWhenItEchoesOn(port)
                 .startupTimeout(startupTimeout).stopWait(stopWait).start();
         address = process.address();

@@ -208,10 +208,22 @@ public final class ReadmeTranscripts {
         }
     }
 
-    /** The marked blocks, with the line numbers (0-based) of their opening and closing fences. */
+    /**
+     * The marked blocks, with the line numbers (0-based) of their opening and closing fences.
+     * Markers inside a four-backtick fence are an example of the markup (the root README shows
+     * one), not a block.
+     */
     private List<Block> blocks(List<String> lines) {
         List<Block> blocks = new ArrayList<>();
+        boolean inExample = false;
         for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith("````")) {
+                inExample = !inExample;
+                continue;
+            }
+            if (inExample) {
+                continue;
+            }
             Matcher open = OPEN.matcher(lines.get(i));
             if (!open.matches()) {
                 continue;

@@ -75,6 +75,14 @@ class ReadmeTranscriptsTest {
     }
 
     @Test
+    void markersInsideAFourBacktickFenceAreAnExampleNotABlock() throws Exception {
+        String example = "````\n<!-- transcript:example -->\n```\nwhatever\n```\n<!-- /transcript -->\n````\n";
+        ReadmeTranscripts.of(readme(example + README))
+                .scenario("log", () -> README.substring(README.indexOf("Listening"), README.indexOf("```\n<!-- /transcript")))
+                .check();
+    }
+
+    @Test
     void updateRewritesTheBlockAndNothingElse() throws Exception {
         Path file = readme(README.replace("\n", "\r\n")); // as a Windows checkout has it
         ReadmeTranscripts.of(file).scenario("log", () -> "Listening on 127.0.0.1:8000\nsomething new\n").update();
