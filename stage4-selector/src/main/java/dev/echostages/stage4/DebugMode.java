@@ -52,8 +52,7 @@ final class DebugMode {
             handler.accept(key);
             long took = System.nanoTime() - started;
             if (took > slowNanos) {
-                log.warn(who.apply(key), "handler held the event loop for " + took / 1_000_000 + " ms (over --slow-callback-ms "
-                        + slowNanos / 1_000_000 + "): no other client was served meanwhile");
+                log.warn(who.apply(key), "held the event loop " + took / 1_000_000 + " ms: no one else was served");
             }
         };
     }
@@ -62,7 +61,7 @@ final class DebugMode {
     private void runCommand(SocketAddress client, ByteBuffer line) {
         DebugCommand command = DebugCommand.parse(line, client, log);
         if (command != null) {
-            log.warn(client, "'" + command.text() + "': holding the event loop thread on purpose (--debug)");
+            log.warn(client, "'" + command.text() + "': holding the event loop on purpose (--debug)");
             command.run();
         }
     }

@@ -41,7 +41,7 @@ final class IdleTicks {
             return; // work, or woken early (a closing client's deadline, an accept back-off ending): not a tick
         }
         long cpuNanos = CpuMeter.threadCpuNanos(Thread.currentThread()) - cpuBefore;
-        log.event(String.format(Locale.ROOT, "select() returned with no events after %.1f s asleep in the kernel (loop thread CPU: %.2f ms)",
+        log.event(String.format(Locale.ROOT, "select() found no events in %.1f s asleep in the kernel (loop thread CPU %.2f ms)",
                 asleepNanos / 1e9, cpuNanos / 1e6));
     }
 }

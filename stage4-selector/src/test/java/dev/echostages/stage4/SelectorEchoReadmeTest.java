@@ -29,7 +29,7 @@ class SelectorEchoReadmeTest {
 
     private static final String MAIN = SelectorEchoServer.class.getName();
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private static final String TICK = "select() returned with no events";
+    private static final String TICK = "select() found no events";
 
     @Test
     void readmeTranscriptsAreWhatTheServerPrints() throws Exception {

@@ -194,7 +194,7 @@ class SelectorEchoServerTest {
                 lines[i] = (i % 1000 == 999) ? (byte) '\n' : (byte) ('0' + i / 1000 % 10);
             }
             sleeper.send("sleep 0.5\n");
-            server.log().await("holding the event loop thread", Duration.ofSeconds(5)); // logged as the sleep starts
+            server.log().await("holding the event loop", Duration.ofSeconds(5)); // logged as the sleep starts
             first.send(lines);
             second.send(lines);
             assertArrayEquals(lines, first.readExactly(lines.length));
@@ -228,7 +228,7 @@ class SelectorEchoServerTest {
             assertArrayEquals(bytes("before\n"), bystander.readLine());
 
             culprit.send("sleep 0.8\n");
-            server.log().await("holding the event loop thread", Duration.ofSeconds(5)); // the loop is now asleep in the culprit's handler
+            server.log().await("holding the event loop", Duration.ofSeconds(5)); // the loop is now asleep in the culprit's handler
             long sent = System.nanoTime();
             bystander.send("anyone there?\n");
             assertArrayEquals(bytes("anyone there?\n"), bystander.readLine());
@@ -239,7 +239,7 @@ class SelectorEchoServerTest {
             String warning = server.log().await("held the event loop", Duration.ofSeconds(2));
             assertTrue(warning.contains(Addresses.of(culprit.socket().getLocalSocketAddress())),
                     "the warning names the culprit: " + warning);
-            Matcher took = Pattern.compile("held the event loop for (\\d+) ms").matcher(warning);
+            Matcher took = Pattern.compile("held the event loop (\\d+) ms").matcher(warning);
             assertTrue(took.find(), warning);
             assertTrue(Long.parseLong(took.group(1)) >= 800, warning);
             String bystanderAddress = Addresses.of(bystander.socket().getLocalSocketAddress());
@@ -273,11 +273,11 @@ class SelectorEchoServerTest {
     @Test
     void idleTicksShowTheLoopAsleepInTheKernelAndAreOffByDefault() throws Exception {
         try (RunningServer ticking = start("--idle-ticks")) {
-            ticking.log().await("select() returned with no events", Duration.ofSeconds(3));
+            ticking.log().await("select() found no events", Duration.ofSeconds(3));
         }
         try (RunningServer silent = start()) {
             Thread.sleep(1_300);
-            assertFalse(silent.log().contains("select() returned with no events"), "ticks without --idle-ticks");
+            assertFalse(silent.log().contains("select() found no events"), "ticks without --idle-ticks");
         }
     }
 

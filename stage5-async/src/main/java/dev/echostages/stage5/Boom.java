@@ -1,5 +1,6 @@
 package dev.echostages.stage5;
 
+import dev.echostages.common.Addresses;
 import dev.echostages.common.EchoSession;
 import java.nio.ByteBuffer;
 
@@ -17,7 +18,7 @@ final class Boom {
     static EchoSession.LineHook hook(DebugMode debug) {
         EchoSession.LineHook boom = (client, line) -> {
             if (isBoom(line)) {
-                throw new IllegalStateException("boom requested by client " + client);
+                throw new IllegalStateException("boom requested by client " + Addresses.of(client));
             }
         };
         return debug == null ? boom : debug.commands(boom);

@@ -167,8 +167,8 @@ final class ConnectedClients {
             log.event("stop: listening socket closed, new connections are refused from now on");
             List<Client> connected = List.copyOf(clients);
             if (!connected.isEmpty()) {
-                log.event("stop: " + Clients.count(connected.size()) + " connected; not reading new input, idle clients close now,"
-                        + " the others get up to " + graceMillis + " ms to finish");
+                log.event("stop: " + Clients.count(connected.size()) + " connected; not reading new input,"
+                        + " the others get " + graceMillis + " ms");
             }
             connected.forEach(Client::stopReading);
             if (awaitNoClients(deadline)) {
@@ -177,7 +177,7 @@ final class ConnectedClients {
                 }
             } else {
                 List<Client> late = List.copyOf(clients);
-                log.event("stop: grace period over, closing " + Clients.count(late.size()) + " still mid-line or mid-write");
+                log.event("stop: grace period over, closing " + Clients.count(late.size()) + " still mid-line, mid-write or draining");
                 late.forEach(client -> client.closeNow("closed at the end of the grace period"));
                 if (!awaitNoClients(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS))) {
                     log.warn("stop: " + Clients.count(count.get()) + " did not report back after being closed; leaving them");

@@ -101,16 +101,14 @@ final class DebugMode {
         long tookMillis = took / 1_000_000;
         long waited = waitedMillis(osThread) - waitedBefore;
         boolean held = waited < tookMillis / 2;
-        String times = "for " + tookMillis + " ms (it waited " + waited + " ms of them)";
+        // Short enough for a projector: the 'sleep N'/'spin N' warning before it named the OS thread.
         if (!thread.isVirtual()) {
-            log.warn(client, "handler held group thread " + osThread + " " + times + ", "
-                    + (held ? "computing" : "blocked") + ": no other client was served on that thread meanwhile");
+            log.warn(client, "held thread " + osThread + " " + tookMillis + " ms, " + (held ? "computing" : "blocked")
+                    + ": no one else ran on it");
         } else if (held) {
-            log.warn(client, "held its carrier " + osThread + " " + times
-                    + ": it never parked, so no other virtual thread could run on that carrier meanwhile");
+            log.warn(client, "held its carrier " + tookMillis + " ms, never parked: no one else ran on it");
         } else {
-            log.event(client, "took " + tookMillis + " ms, and its carrier " + osThread + " waited " + waited
-                    + " ms of them: the virtual thread parked and gave its carrier back");
+            log.event(client, "took " + tookMillis + " ms, parked " + waited + " ms: gave its carrier back");
         }
     }
 

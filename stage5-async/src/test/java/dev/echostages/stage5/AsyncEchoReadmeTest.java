@@ -212,13 +212,13 @@ class AsyncEchoReadmeTest {
                 process.awaitLine("'sleep 5': on purpose", WAIT);
                 typeAndWait(clientB, "anyone there?", "A's sleep 5", b);
                 clientA.readLine();
-                process.awaitLine("blocked: no other client", WAIT);
+                process.awaitLine("blocked: no one else ran on it", WAIT);
 
                 clientA.send("spin 5\n");
                 process.awaitLine("'spin 5': on purpose", WAIT);
                 long duringSpin = typeAndWait(clientB, "hello?", "A's spin 5", b);
                 clientA.readLine();
-                process.awaitLine("computing: no other client", WAIT);
+                process.awaitLine("computing: no one else ran on it", WAIT);
                 if (Runtime.getRuntime().availableProcessors() >= 2) {
                     assertTrue(duringSpin < 800, "B waited " + duringSpin + " ms during A's spin\n" + process.transcript());
                 }
