@@ -69,7 +69,8 @@ final class ChannelsConnection implements ConnectedClients.Client {
                 log.error(address, "read handler failed, closing this client after the echo it is owed", handlerFailed);
                 session.closeAfterOwed("closed after a handler failure");
             }
-            turnOver = fairShare.turnIsOver(count, readBuffer.capacity());
+            // A short read found the socket empty at that moment (a channel cannot ask for more).
+            turnOver = fairShare.turnIsOver(count, count < readBuffer.capacity());
             readBuffer.adapt(count);
         }
         progress();

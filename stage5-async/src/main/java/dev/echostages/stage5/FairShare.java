@@ -4,10 +4,11 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Pitfall 1, fairness (CONTRACT item 7): a client whose socket always has data must not keep the
- * thread that serves it. Both servers count the bytes a client is served in a row: reads that
- * filled the buffer, so that more was probably waiting. A read that comes back short found the
- * socket dry: the client paused, its next read waits for it anyway, and the count starts again.
- * Past a budget in a row, the client's turn is over and it queues behind the others.
+ * thread that serves it. Both servers count the bytes a client is served in a row, while its socket
+ * still had more; once it runs dry the client has paused, its next read waits for it anyway, and
+ * the count starts again. Past a budget in a row, the client's turn is over and it queues behind
+ * the others. (The count must not restart on a short read alone: a client that keeps sending in
+ * small pieces makes every read short without its socket ever running dry.)
  * <ul>
  *   <li>Virtual threads are not time-sliced: one runs until it blocks, and a client with data
  *       always waiting never blocks in {@code read()}. With one carrier nobody else would run,
@@ -29,10 +30,10 @@ final class FairShare {
         this.budget = budget;
     }
 
-    /** After each read of {@code count} bytes into a buffer of {@code capacity}: true when the turn is over. */
-    boolean turnIsOver(int count, int capacity) {
-        if (count < capacity) {
-            servedInARow = 0; // the socket ran dry: the client paused
+    /** After each read of {@code count} bytes; {@code ranDry}: nothing more was waiting. True when the turn is over. */
+    boolean turnIsOver(int count, boolean ranDry) {
+        if (ranDry) {
+            servedInARow = 0;
             return false;
         }
         servedInARow += count;

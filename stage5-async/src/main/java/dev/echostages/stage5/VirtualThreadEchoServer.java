@@ -92,7 +92,8 @@ public final class VirtualThreadEchoServer implements EchoServer {
                 // Parks this virtual thread (not its carrier) until bytes arrive, or -1 at end of stream.
                 int count = client.in.read(input.array(), 0, input.capacity());
                 handler.handle(client, count);
-                if (fairShare.turnIsOver(count, input.capacity())) {
+                // A short read may have emptied the socket: if so (the kernel says), the client paused.
+                if (fairShare.turnIsOver(count, count < input.capacity() && client.in.available() == 0)) {
                     FairShare.yieldCarrier();
                 }
             }
