@@ -17,9 +17,8 @@ import java.nio.ByteBuffer;
  * complete line, {@code write()}), on a virtual thread per client: one line in {@link #serve()}.
  * A virtual thread blocked in {@code read()} holds no OS thread: the JDK parks its socket on an
  * epoll poller (stage 4's selector, inside the JDK) and mounts it on a carrier thread again when
- * bytes arrive, as asyncio resumes a coroutine at {@code await sock_recv()}. The pitfalls, each
- * apart and called here once (the README numbers them): {@link FairShare}, {@link BeforeTheFirstAccept},
- * {@link ConnectedClients} and {@link VirtualThreadClient} (the stop, {@code --max-clients}, the budget).
+ * bytes arrive, as asyncio resumes a coroutine at {@code await sock_recv()}. The pitfalls, apart and
+ * called here once (the README numbers them): {@link FairShare}, {@link BeforeTheFirstAccept}, {@link VirtualThreadClient}.
  */
 public final class VirtualThreadEchoServer implements EchoServer {
 
@@ -30,8 +29,7 @@ public final class VirtualThreadEchoServer implements EchoServer {
     private final EchoSession.LineHook lineHook;
     private final ConnectedClients clients;
     private final AcceptBackoff acceptBackoff;
-    /** How a read is handled: {@link #handle}, or under {@code --debug} the same, timed (chosen once, here). */
-    private final DebugMode.Handler<VirtualThreadClient> handler;
+    private final DebugMode.Handler<VirtualThreadClient> handler; // handle(), or under --debug handle() timed
 
     public VirtualThreadEchoServer(ServerOptions options, Log log) throws IOException {
         this.log = log;
@@ -83,7 +81,7 @@ public final class VirtualThreadEchoServer implements EchoServer {
         String outcome;
         try (Socket socket = client.socket) {
             socket.setTcpNoDelay(true); // each write is a whole read's echo: nothing to gain by waiting
-            var fairShare = new FairShare(ReadBuffer.MAX);
+            FairShare fairShare = new FairShare(ReadBuffer.MAX);
             while (!session.isFinished() && !session.lingerExpired()) {
                 if (session.closing()) { // a read waits no longer than the lingering close may last
                     socket.setSoTimeout((int) Math.max(1, session.lingerMillisLeft()));
@@ -92,8 +90,7 @@ public final class VirtualThreadEchoServer implements EchoServer {
                 // Parks this virtual thread (not its carrier) until bytes arrive, or -1 at end of stream.
                 int count = client.in.read(input.array(), 0, input.capacity());
                 handler.handle(client, count);
-                // A short read may have emptied the socket: if so (the kernel says), the client paused.
-                if (fairShare.turnIsOver(count, count < input.capacity() && client.in.available() == 0)) {
+                if (fairShare.turnIsOver(count, count < input.capacity() && client.in.available() == 0)) { // ran dry: paused
                     FairShare.yieldCarrier();
                 }
             }
@@ -102,7 +99,7 @@ public final class VirtualThreadEchoServer implements EchoServer {
             // A reset or a broken pipe (the client's doing), the lingering close's deadline, or the stop.
             outcome = client.closedBecause() != null ? client.closedBecause()
                     : session.closing() ? session.outcome() : "connection lost: " + lost.getMessage();
-        } catch (RuntimeException | Error bug) {
+        } catch (RuntimeException | Error bug) { // ends this client only
             log.error(client.address, "unexpected failure serving this client; closing it", bug);
             outcome = "closed after an unexpected failure";
         }
