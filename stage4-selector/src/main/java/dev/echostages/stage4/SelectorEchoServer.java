@@ -19,6 +19,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -80,7 +81,8 @@ public final class SelectorEchoServer implements EchoServer {
     private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUDGET);
     /** Set by {@link #stop()} from any thread; the loop checks it after each {@code select()}. */
     private volatile boolean stopping;
-    private int clients;
+    /** Only the loop thread touches the connections, so nothing here needs a lock. */
+    private final List<Connection> connections = new ArrayList<>();
     private final Selector selector;
     private final SelectionKey listenerKey;
     /** What the loop calls for each ready key: {@link #handle}, or under {@code --debug} the same, timed. */
@@ -121,7 +123,7 @@ public final class SelectorEchoServer implements EchoServer {
         }
         boolean stopBegun = false;
         try {
-            while (!stopBegun || clients > 0) {
+            while (!stopBegun || !connections.isEmpty()) {
                 if (stopping && !stopBegun) {
                     stopBegun = true;
                     stopClients();
@@ -186,7 +188,7 @@ public final class SelectorEchoServer implements EchoServer {
             } catch (IOException failed) {
                 // Most likely out of file descriptors. The connection stays queued: stop watching the
                 // listener for a while (see AcceptBackoff), keep it; the clients we have are served meanwhile.
-                acceptBackoff.failed(failed, clients);
+                acceptBackoff.failed(failed, connections.size());
                 listenerKey.interestOps(0);
                 return;
             }
@@ -204,9 +206,9 @@ public final class SelectorEchoServer implements EchoServer {
                 // Over budget, the client holding the most may be silent: OP_WRITE, ready at once,
                 // makes the loop serve it next round, and its session closes it then.
                 var session = new EchoSession(address, maxLine, log, lineHook, budget.open(address, () -> key.interestOps(SelectionKey.OP_WRITE)));
-                key.attach(new Connection(channel, session, key));
-                clients++;
-                log.event(session.client(), Clients.connected(clients));
+                connections.add(new Connection(channel, session, key));
+                key.attach(connections.getLast());
+                log.event(session.client(), Clients.connected(connections.size()));
             } catch (IOException failed) {
                 // The client may already be gone (reset before we got to it): drop it, keep going.
                 log.warn("setting up an accepted connection failed: " + failed);
@@ -280,27 +282,25 @@ public final class SelectorEchoServer implements EchoServer {
         }
     }
 
-    /** Closes the connection (which also cancels its key). */
+    /** Closes the connection (which also cancels its key) and takes it off the list. */
     private void finish(Connection connection, String outcome) {
         Closer.close(connection.channel(), log);
         connection.session().release();
+        connections.remove(connection);
         lingering.remove(connection);
-        clients--;
-        log.event(connection.session().client(), Clients.ended(outcome, clients));
+        log.event(connection.session().client(), Clients.ended(outcome, connections.size()));
     }
 
     /** The stop: a client owed nothing is closed now; the others get their echo and a lingering close. */
     private void stopClients() {
         Closer.close(listener, log);
-        log.event("stop: listener closed, " + Clients.count(clients) + " connected");
-        for (SelectionKey key : List.copyOf(selector.keys())) {
-            if (key.attachment() instanceof Connection connection && key.isValid()) {
-                if (!connection.session().hasUnsent()) { // a line begun is input, not owed: it is dropped
-                    finish(connection, "closed by server shutdown");
-                } else {
-                    connection.session().closeAfterOwed("closed by server shutdown, its echo sent");
-                    lingering.add(connection);
-                }
+        log.event("stop: listener closed, " + Clients.count(connections.size()) + " connected");
+        for (Connection connection : List.copyOf(connections)) {
+            if (!connection.session().hasUnsent()) { // a line begun is input, not owed: it is dropped
+                finish(connection, "closed by server shutdown");
+            } else {
+                connection.session().closeAfterOwed("closed by server shutdown, its echo sent");
+                lingering.add(connection);
             }
         }
     }
@@ -318,13 +318,9 @@ public final class SelectorEchoServer implements EchoServer {
     }
 
     private void closeEverything() {
-        int open = 0;
-        for (SelectionKey key : selector.keys()) {
-            if (key.attachment() instanceof Connection connection) {
-                connection.session().release();
-                open++;
-            }
-            Closer.close(key.channel(), log);
+        int open = connections.size();
+        while (!connections.isEmpty()) { // only if the loop failed: the stop empties the list itself
+            finish(connections.getLast(), "closed by server shutdown");
         }
         Closer.close(listener, log);
         Closer.close(selector, log);
