@@ -141,6 +141,9 @@ public final class BusyLoopEchoServer implements EchoServer {
             try {
                 channel = listener.accept(); // never waits: null when nobody is knocking
             } catch (IOException failed) {
+                if (stopping) {
+                    return; // stop() closed the listener under us: the stop begins at the top of the loop
+                }
                 // Most likely out of file descriptors. The connection stays queued: skip accept() for
                 // a while (see AcceptBackoff), keep the listener; the clients we have are served meanwhile.
                 acceptBackoff.failed(failed, connections.size());

@@ -324,6 +324,6 @@ public final class SelectorEchoServer implements EchoServer {
         }
         Closer.close(listener, log);
         Closer.close(selector, log);
-        log.event("closed the listener and " + Clients.count(open));
+        log.event(open == 0 ? "closed the listener" : "closed the listener and " + Clients.count(open));
     }
 }
