@@ -74,6 +74,7 @@ public final class BlockingEchoServer implements EchoServer {
 
     @Override
     public void serve() throws IOException {
+        // exercise 2 begin: keep a list of clients and serve them in turn, accepting one newcomer each pass
         while (!stopping) {
             Socket client;
             try {
@@ -98,6 +99,7 @@ public final class BlockingEchoServer implements EchoServer {
                 current = null;
             }
         }
+        // exercise 2 end
     }
 
     private void serveOne(Socket client) {
