@@ -38,7 +38,7 @@ class StartersAreUnsolvedTest {
             "2, dev.echostages.stage1.Exercise2Starter",
             "3, dev.echostages.stage2.Exercise3Starter",
             "4, dev.echostages.stage3.Exercise4Starter",
-            "5, dev.echostages.stage2.Exercise5Starter"})
+            "5, dev.echostages.stage1.Exercise5Starter"})
     void eachStarterFailsItsExercisesCheckUntilThePartIsWritten(int exercise, String starter) {
         var output = new ByteArrayOutputStream();
         IOException notStarted = assertThrows(IOException.class,

@@ -75,6 +75,7 @@ public final class BlockingEchoServer implements EchoServer {
     @Override
     public void serve() throws IOException {
         // exercise 2 begin: keep a list of clients and serve them in turn, accepting one newcomer each pass
+        // exercise 5 begin: a virtual thread per client, its failure caught there; stop lets echoes finish
         while (!stopping) {
             Socket client;
             try {
@@ -100,6 +101,7 @@ public final class BlockingEchoServer implements EchoServer {
             }
         }
         // exercise 2 end
+        // exercise 5 end
     }
 
     private void serveOne(Socket client) {

@@ -89,7 +89,6 @@ public final class MultiClientEchoServer implements EchoServer {
     @Override
     public void serve() throws IOException {
         // exercise 3 begin: make the sockets non-blocking and poll every one in a loop that never waits
-        // exercise 5 begin: a virtual thread per client, its failure caught there; stop lets echoes finish
         try {
             while (!stopping) {
                 log.event("waiting in accept() for a new client (" + clients.size() + " connected)");
@@ -127,7 +126,6 @@ public final class MultiClientEchoServer implements EchoServer {
             clients.clear();
         }
         // exercise 3 end
-        // exercise 5 end
     }
 
     /**

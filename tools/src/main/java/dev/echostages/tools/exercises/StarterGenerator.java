@@ -32,6 +32,11 @@ public final class StarterGenerator {
     private StarterGenerator() {
     }
 
+    /** A marker line, which is build input, not lesson: the stages' lesson diffs leave it out. */
+    public static boolean isMarker(String line) {
+        return BEGIN.matcher(line).matches() || END.matcher(line).matches();
+    }
+
     public static void main(String[] args) throws IOException {
         if (args.length < 3 || !Arrays.stream(args).skip(2).allMatch(arg -> arg.matches("\\d+=.+"))) {
             System.err.println("usage: StarterGenerator STARTER_ROOT STUDENT_ROOT EXERCISE=SOURCE...");
@@ -66,7 +71,6 @@ public final class StarterGenerator {
         boolean found = false;
         for (String line : source.split("\n", -1)) {
             Matcher begin = BEGIN.matcher(line);
-            Matcher end = END.matcher(line);
             if (begin.matches()) {
                 if (Integer.parseInt(begin.group(2)) == exercise) {
                     String indent = begin.group(1);
@@ -80,6 +84,7 @@ public final class StarterGenerator {
                 }
                 continue; // other exercises' markers are left out of this starter
             }
+            Matcher end = END.matcher(line);
             if (end.matches()) {
                 if (Integer.parseInt(end.group(1)) == exercise) {
                     cutting = false;
