@@ -74,6 +74,8 @@ public final class BlockingEchoServer implements EchoServer {
 
     @Override
     public void serve() throws IOException {
+        // exercise 2 begin: keep a list of clients and serve them in turn, accepting one newcomer each pass
+        // exercise 5 begin: a virtual thread per client, its failure caught there; stop lets echoes finish
         while (!stopping) {
             Socket client;
             try {
@@ -98,6 +100,8 @@ public final class BlockingEchoServer implements EchoServer {
                 current = null;
             }
         }
+        // exercise 2 end
+        // exercise 5 end
     }
 
     private void serveOne(Socket client) {

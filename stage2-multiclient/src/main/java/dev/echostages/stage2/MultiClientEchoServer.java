@@ -88,6 +88,7 @@ public final class MultiClientEchoServer implements EchoServer {
 
     @Override
     public void serve() throws IOException {
+        // exercise 3 begin: make the sockets non-blocking and poll every one in a loop that never waits
         try {
             while (!stopping) {
                 log.event("waiting in accept() for a new client (" + clients.size() + " connected)");
@@ -124,6 +125,7 @@ public final class MultiClientEchoServer implements EchoServer {
             }
             clients.clear();
         }
+        // exercise 3 end
     }
 
     /**

@@ -105,6 +105,7 @@ public final class BusyLoopEchoServer implements EchoServer {
 
     @Override
     public void serve() throws IOException {
+        // exercise 4 begin: register the channels with a Selector and serve only the keys it reports ready
         boolean stopBegun = false;
         try {
             while (!stopBegun || !connections.isEmpty()) {
@@ -132,6 +133,7 @@ public final class BusyLoopEchoServer implements EchoServer {
             }
             Closer.close(listener, log);
         }
+        // exercise 4 end
     }
 
     /** Accepts every client waiting in the kernel's queue. */

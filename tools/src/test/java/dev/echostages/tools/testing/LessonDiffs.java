@@ -1,5 +1,6 @@
 package dev.echostages.tools.testing;
 
+import dev.echostages.tools.exercises.StarterGenerator;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -107,8 +108,9 @@ public final class LessonDiffs {
         return text.toString();
     }
 
+    /** The lesson file without its exercise markers (StarterGenerator's input, not the lesson). */
     private static List<String> read(Path file) throws IOException {
-        return Files.readAllLines(file, StandardCharsets.UTF_8);
+        return Files.readAllLines(file, StandardCharsets.UTF_8).stream().filter(line -> !StarterGenerator.isMarker(line)).toList();
     }
 
     /** One line of the diff: ' ' kept, '-' only in the old file, '+' only in the new one. */
