@@ -27,19 +27,20 @@ class ReportSaysWhatItMeasuredTest {
             Files.copy(committed.resolve(file), run.resolve(file));
         }
         RunNotes notes = RunFolder.readJson(committed, RunFolder.NOTES_FILE, RunNotes.class);
-        RunNotes.Trial lost = new RunNotes.Trial("RoundTripBenchmark", "nio2", 10_000, "split");
+        // A size the committed run did not measure, so that its result cannot be there already.
+        RunNotes.Trial lost = new RunNotes.Trial("RoundTripBenchmark", "nio2", 20_000, "split");
         List<RunNotes.Trial> planned = new ArrayList<>(notes.planned());
         planned.add(lost);
         RunFolder.writeJson(run, RunFolder.NOTES_FILE, new RunNotes(notes.mode(), notes.warmupSeconds(), notes.placementsRun(),
                 notes.whyOnlyUnpinned(), notes.cpuSource(), notes.outsideServers(), planned,
-                List.of(new RunNotes.FailedTrial(lost, "java.io.IOException: refused: already serving 10,000 clients")),
+                List.of(new RunNotes.FailedTrial(lost, "java.io.IOException: refused: already serving 20,000 clients")),
                 notes.gridCuts(), notes.duration()));
 
         String report = new ReportGenerator(run, run).markdown();
 
         assertTrue(report.contains("**Trials the plan ran that produced no result** (1), with JMH's reason:"), report);
-        assertTrue(report.contains("- RoundTrip, stage 5 NIO.2 channels, N = 10,000, `split`: java.io.IOException: refused: "
-                + "already serving 10,000 clients"), report);
+        assertTrue(report.contains("- RoundTrip, stage 5 NIO.2 channels, N = 20,000, `split`: java.io.IOException: refused: "
+                + "already serving 20,000 clients"), report);
     }
 
     @Test
