@@ -343,6 +343,38 @@ abstract class AsyncServerLessons {
         }
     }
 
+    /**
+     * CONTRACT item 13 for a handler failure: {@code boom} in the middle of a long stream from a
+     * client that reads a second late. Every line before it comes back, then FIN, not a reset
+     * (closing on the client's unread bytes would destroy the echo still on its way).
+     */
+    @Test
+    void aLateReaderGetsEveryLineBeforeBoomThenFinNotAReset() throws Exception {
+        var lines = new ByteArrayOutputStream();
+        for (int i = 0; i < 5000; i++) {
+            lines.write(bytes(String.format("line %05d %s\n", i, ".".repeat(88))));
+        }
+        var payload = new ByteArrayOutputStream();
+        payload.write(lines.toByteArray());
+        payload.write(bytes("boom\n"));
+        payload.write(lines.toByteArray());
+        try (RunningServer server = start("--quiet"); TestClient client = server.connect()) {
+            var writer = CompletableFuture.runAsync(() -> {
+                try {
+                    client.send(payload.toByteArray());
+                    client.shutdownOutput();
+                } catch (IOException closedUnderUs) {
+                    // What counts is what we read.
+                }
+            });
+            Thread.sleep(1000); // a slow reader: by now the server has read past the boom
+            byte[] received = client.readToEnd(); // a reset would throw here
+            writer.get(10, TimeUnit.SECONDS);
+            assertEquals(lines.size(), received.length, "bytes received");
+            assertArrayEquals(lines.toByteArray(), received);
+        }
+    }
+
     // ---------------------------------------------------------------- out of file descriptors
 
     /**
