@@ -117,12 +117,22 @@ final class HeaderSection {
         for (RunNotes.OutsideServer outside : notes.outsideServers()) {
             md.line();
             boolean measured = data.run().jmh().rows.stream().anyMatch(row -> row.server().equals(outside.name()));
+            String command = asTyped(outside.command());
             md.line(outside.failure() == null
-                    ? "Outside server `" + outside.name() + "`: `" + outside.command() + "`." + (measured ? ""
+                    ? "Outside server `" + outside.name() + "`: `" + command + "`." + (measured ? ""
                             : " **It echoed when tried, but every benchmark trial of it failed** (the reasons are listed below).")
                     : "**Outside server `" + outside.name() + "` could not be measured:** "
-                            + outside.failure().lines().findFirst().orElse("") + " (command: `" + outside.command() + "`).");
+                            + outside.failure().lines().findFirst().orElse("") + " (command: `" + command + "`).");
         }
+    }
+
+    /**
+     * A command as a reader types it in a checkout of this repository: the run records the absolute
+     * path of the checkout it ran in (`'/home/x/echo-stages/benchmarks/python/...'`), which says
+     * nothing about the run and differs on every machine.
+     */
+    static String asTyped(String command) {
+        return command.replaceAll("'?/[^' ]*/(benchmarks/python/[^' ]+)'?", "$1");
     }
 
     /** Servers of ours that the run did not measure, and every planned trial without a result, with JMH's reason. */

@@ -44,6 +44,13 @@ class ReportSaysWhatItMeasuredTest {
     }
 
     @Test
+    void anOutsideServersCommandIsShownAsTypedInACheckoutNotWithThisMachinesPath() {
+        assertEquals("python3 benchmarks/python/asyncio_echo.py --port {port}",
+                HeaderSection.asTyped("python3 '/home/someone/echo-stages/benchmarks/python/asyncio_echo.py' --port {port}"));
+        assertEquals("./my_server --port {port}", HeaderSection.asTyped("./my_server --port {port}"));
+    }
+
+    @Test
     void ratiosKeepTwoOrThreeSignificantFigures() {
         assertEquals("1,000x", Md.ratio(1035.2));
         assertEquals("2,000x", Md.ratio(2020.4));
