@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Why: every client's memory is bounded ({@code --max-line} for a line, the watermarks for the
  * echo), but a hundred clients each sending a legal 40 MB line under {@code --max-line 64 MiB}
  * need 4 GB together, and the server dies of {@link OutOfMemoryError} with all of them. So the
- * sum has a limit too ({@code --max-buffered}, a quarter of the heap unless told). When it is
+ * sum has a limit too ({@code --max-buffered-mib}, a quarter of the heap unless told). When it is
  * exceeded, the client holding the most is told so in one line and closed, as Redis 7 does with
  * {@code maxmemory-clients}: the one that costs the most goes, everybody else carries on.
  *
