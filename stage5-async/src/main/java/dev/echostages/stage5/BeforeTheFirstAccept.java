@@ -82,7 +82,7 @@ final class BeforeTheFirstAccept {
                 LineFramer.LineRefusedException.class, LineFramer.LineTooLongException.class, LineFramer.OverBudgetException.class,
                 Bytes.class, DebugCommand.class, DebugCommand.Kind.class, Closer.class, Clients.class, Protocol.class,
                 MemoryBudget.class, MemoryBudget.Account.class, LingeringClose.class,
-                Boom.class, ReadBuffer.class, FairShare.class, DebugMode.class, DebugMode.Handler.class));
+                Boom.class, ReadBuffer.class, FairShare.class, FairShare.Newcomers.class, DebugMode.class, DebugMode.Handler.class));
         for (Class<?> needed : all) {
             try {
                 Class.forName(needed.getName(), true, needed.getClassLoader());

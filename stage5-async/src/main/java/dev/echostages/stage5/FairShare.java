@@ -1,6 +1,10 @@
 package dev.echostages.stage5;
 
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Pitfall 1, fairness (CONTRACT item 7): a client whose socket always has data must not keep the
@@ -11,11 +15,18 @@ import java.util.concurrent.locks.LockSupport;
  * small pieces makes every read short without its socket ever running dry.)
  * <ul>
  *   <li>Virtual threads are not time-sliced: one runs until it blocks, and a client with data
- *       always waiting never blocks in {@code read()}. With one carrier nobody else would run,
- *       newcomers included. At the end of its turn the thread parks for a nanosecond
- *       ({@link #yieldCarrier()}): the timer that wakes it hands it back to the scheduler from
- *       outside, behind the others waiting. ({@code Thread.yield()} is not enough: a yielding
- *       virtual thread may go straight back to the front of its carrier's own queue.)</li>
+ *       always waiting never blocks in {@code read()}. With one carrier nobody else would run.
+ *       At the end of its turn the thread parks for a nanosecond ({@link Newcomers#handOff()}):
+ *       the timer that wakes it hands it back to the scheduler from outside, behind the others
+ *       waiting. ({@code Thread.yield()} is not enough: a yielding virtual thread may go straight
+ *       back to the front of its carrier's own queue.)</li>
+ *   <li>That is fair among the threads already running, not to a newcomer: the acceptor, a
+ *       platform thread, queues a new thread on a queue of the scheduler's own, and a carrier goes
+ *       on taking work from the queue it is on for as long as that queue has any. With one carrier
+ *       and busy clients that queue never empties, and newcomers waited up to half a second. So
+ *       {@link Newcomers} counts the threads started and not yet running, and a thread whose turn
+ *       is over while there are any waits until they have run: the queues empty, the carrier
+ *       reaches the newcomer's.</li>
  *   <li>When data is waiting, the JDK completes a channel read inline, on the thread that asked,
  *       and the handler asks again: the channels server gives the next read to the group's queue
  *       instead, behind everybody already waiting.</li>
@@ -44,8 +55,46 @@ final class FairShare {
         return true;
     }
 
-    /** The end of a virtual thread's turn. */
-    static void yieldCarrier() {
-        LockSupport.parkNanos(1);
+    /** The virtual-thread server's newcomers: started, not yet run. One per server. */
+    static final class Newcomers {
+        /** How long a turn's end waits at most, should a newcomer never run (its start failed). */
+        private static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+        private final AtomicInteger waiting = new AtomicInteger();
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition allRunning = lock.newCondition();
+
+        /** {@code serveOne} for a new client, counted as waiting until its thread first runs. */
+        Runnable firstRun(Runnable serveOne) {
+            waiting.incrementAndGet();
+            return () -> {
+                if (waiting.decrementAndGet() == 0) {
+                    lock.lock();
+                    try {
+                        allRunning.signalAll();
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+                serveOne.run();
+            };
+        }
+
+        /** The end of a virtual thread's turn: newcomers first, then behind the others. */
+        void handOff() {
+            if (waiting.get() > 0) {
+                lock.lock();
+                try {
+                    long left = MAX_WAIT_NANOS;
+                    while (waiting.get() > 0 && left > 0) {
+                        left = allRunning.awaitNanos(left);
+                    }
+                } catch (InterruptedException stopping) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    lock.unlock();
+                }
+            }
+            LockSupport.parkNanos(1);
+        }
     }
 }

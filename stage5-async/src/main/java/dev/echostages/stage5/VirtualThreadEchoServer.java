@@ -29,6 +29,7 @@ public final class VirtualThreadEchoServer implements EchoServer {
     private final EchoSession.LineHook lineHook;
     private final ConnectedClients clients;
     private final AcceptBackoff acceptBackoff;
+    private final FairShare.Newcomers newcomers = new FairShare.Newcomers();
     private final DebugMode.Handler<VirtualThreadClient> handler; // handle(), or under --debug handle() timed
 
     public VirtualThreadEchoServer(ServerOptions options, Log log) throws IOException {
@@ -69,7 +70,7 @@ public final class VirtualThreadEchoServer implements EchoServer {
             acceptBackoff.succeeded();
             var client = new VirtualThreadClient(socket, maxLine, log, lineHook, budget, this::flush);
             if (clients.admit(client)) {
-                Thread.ofVirtual().start(() -> serveOne(client)); // the lesson: stage 1's serveOne, on a thread of its own
+                Thread.ofVirtual().start(newcomers.firstRun(() -> serveOne(client))); // the lesson: stage 1's serveOne, on a thread of its own
             }
         }
         clients.awaitStopped();
@@ -91,7 +92,7 @@ public final class VirtualThreadEchoServer implements EchoServer {
                 int count = client.in.read(input.array(), 0, input.capacity());
                 handler.handle(client, count);
                 if (fairShare.turnIsOver(count, count < input.capacity() && client.in.available() == 0)) { // ran dry: paused
-                    FairShare.yieldCarrier();
+                    newcomers.handOff();
                 }
             }
             outcome = session.outcome();
