@@ -20,13 +20,13 @@ import java.util.concurrent.locks.ReentrantLock;
  *       the timer that wakes it hands it back to the scheduler from outside, behind the others
  *       waiting. ({@code Thread.yield()} is not enough: a yielding virtual thread may go straight
  *       back to the front of its carrier's own queue.)</li>
- *   <li>That is fair among the threads already running, not to a newcomer: the acceptor, a
- *       platform thread, queues a new thread on a queue of the scheduler's own, and a carrier goes
- *       on taking work from the queue it is on for as long as that queue has any. With one carrier
- *       and busy clients that queue never empties, and newcomers waited up to half a second. So
- *       {@link Newcomers} counts the threads started and not yet running, and a thread whose turn
- *       is over while there are any waits until they have run: the queues empty, the carrier
- *       reaches the newcomer's.</li>
+ *   <li>That is fair among the threads already running, not to a newcomer. The acceptor, a
+ *       platform thread, puts a new thread on a submission queue of its own, and a carrier takes
+ *       work from the queue it is on for as long as that queue has any: with one carrier and busy
+ *       clients, it never empties. {@link Newcomers} counts the threads started and not yet
+ *       running; a thread whose turn is over while there are any waits until they have run, so
+ *       the queues empty and the carrier reaches the newcomer's. Measured with one carrier and 20
+ *       saturating clients: newcomers waited up to 0.4 s without it, at most 13 ms with it.</li>
  *   <li>When data is waiting, the JDK completes a channel read inline, on the thread that asked,
  *       and the handler asks again: the channels server gives the next read to the group's queue
  *       instead, behind everybody already waiting.</li>
