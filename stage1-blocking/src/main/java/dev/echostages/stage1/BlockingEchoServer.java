@@ -107,7 +107,6 @@ public final class BlockingEchoServer implements EchoServer {
     private void serveOne(Socket client) {
         SocketAddress who = client.getRemoteSocketAddress();
         log.event(who, "connected");
-        String outcome = "disconnected";
         try {
             InputStream in = client.getInputStream();
             OutputStream out = client.getOutputStream();
@@ -128,22 +127,25 @@ public final class BlockingEchoServer implements EchoServer {
                 log.event(who, "end of stream, echoing unterminated tail: " + Bytes.visible(tail));
                 out.write(tail);
             }
+            closed(client, "disconnected");
         } catch (LineRefusedException refused) {
             log.warn(who, refused.getMessage() + ": sending an error and disconnecting");
             // Not close(): the client's later bytes sit unread, and closing on them would reset
             // the connection and destroy the echo still on its way (see LingeringClose).
             LingeringClose.inBackground(client, refused.reply(), log);
             log.event(who, refused.outcome());
-            return;
         } catch (IOException lost) {
             // A reset or broken pipe ends this client only; the loop goes on to the next one.
-            outcome = stopping ? "closed by server shutdown" : "connection lost: " + lost.getMessage();
+            closed(client, stopping ? "closed by server shutdown" : "connection lost: " + lost.getMessage());
         } catch (RuntimeException | Error bug) {
             log.error(who, "unexpected failure serving this client; closing it", bug);
-            outcome = "closed after an unexpected failure";
+            closed(client, "closed after an unexpected failure");
         }
+    }
+
+    private void closed(Socket client, String outcome) {
         Closer.close(client, log);
-        log.event(who, outcome);
+        log.event(client.getRemoteSocketAddress(), outcome);
     }
 
     @Override

@@ -58,25 +58,26 @@ public final class MultiClientEchoServer implements EchoServer {
     }
 
     /** A connected client, and its framer: a line that arrives in pieces is collected there. */
-    private record Client(Socket socket, SocketAddress address, LineFramer framer) {
+    private record Client(Socket socket, LineFramer framer) {
     }
 
     private final ServerSocket listener;
     private final Log log;
     private final int maxLine;
     private final MemoryBudget budget;
+    private volatile boolean stopping;
     /** The loop's clients, in the order they were accepted. Copy-on-write so stop() can close them. */
     private final List<Client> clients = new CopyOnWriteArrayList<>();
     /** One read buffer for everyone: only the loop's thread reads. */
     private final byte[] chunk = new byte[8 * 1024];
-    private volatile boolean stopping;
 
     public MultiClientEchoServer(ServerOptions options, Log log) throws IOException {
         this.log = log;
         this.maxLine = options.maxLine();
         this.budget = MemoryBudget.from(options);
         listener = new ServerSocket();
-        // A restarted server can bind at once even while old connections sit in TIME_WAIT.
+        // Lets a restarted server bind its port at once even while the previous run's
+        // connections sit in TIME_WAIT (otherwise: "Address already in use" for a minute).
         listener.setReuseAddress(true);
         listener.bind(options.bindAddress());
     }
@@ -89,107 +90,96 @@ public final class MultiClientEchoServer implements EchoServer {
     @Override
     public void serve() throws IOException {
         // exercise 3 begin: make the sockets non-blocking and poll every one in a loop that never waits
-        try {
-            while (!stopping) {
-                log.event("waiting in accept() for a new client (" + clients.size() + " connected)");
-                Socket socket;
-                try {
-                    socket = listener.accept(); // step 1: blocks until somebody new connects
-                } catch (IOException acceptFailed) {
-                    if (stopping) {
-                        return; // stop() closed the listener under us: the normal way out
-                    }
-                    throw acceptFailed;
+        while (!stopping) {
+            log.event("waiting in accept() for a new client (" + clients.size() + " connected)");
+            Socket client;
+            try {
+                client = listener.accept(); // step 1: blocks until somebody new connects
+            } catch (IOException acceptFailed) {
+                if (stopping) {
+                    return; // stop() closed the listener under us: the normal way out
                 }
-                SocketAddress address = socket.getRemoteSocketAddress();
-                // Only the client being read holds a line begun (the loop reads each one to the
-                // end of a line), so when the budget is over, the one it picks is that one.
-                Client newcomer = new Client(socket, address, new LineFramer(maxLine, budget.open(address, () -> { })));
-                clients.add(newcomer);
-                log.event(newcomer.address(), "connected");
-
-                // Step 2: everyone in turn, oldest first. The list is a snapshot, so removing a
-                // client that left does not disturb this pass.
-                for (Client client : clients) {
-                    if (stopping) {
-                        return;
-                    }
-                    if (!readAndEchoLines(client)) {
-                        clients.remove(client); // closed already
-                    }
-                }
+                throw acceptFailed;
             }
-        } finally {
-            for (Client client : clients) {
-                Closer.close(client.socket(), log);
+            // Only the client being read holds a line begun (each turn reads to the end of a
+            // line), so when the budget is over, the one it picks is that one.
+            clients.add(new Client(client, new LineFramer(maxLine, budget.open(client.getRemoteSocketAddress(), () -> { }))));
+            if (stopping) {
+                // stop() ran between accept() and the line above: it found no client to close, so
+                // this one would keep serve() reading forever. Record first, check second (stop()
+                // does the opposite): one of the two always sees the other.
+                Closer.close(client, log);
+                return;
             }
-            clients.clear();
+            log.event(client.getRemoteSocketAddress(), "connected");
+            // Step 2: everyone in turn, oldest first. The list is a snapshot, so removing a
+            // client that left does not disturb this pass.
+            for (Client each : clients) {
+                serveOne(each.socket(), each.framer()); // nobody else is served until this returns
+            }
         }
         // exercise 3 end
     }
 
     /**
-     * Blocks reading {@code client} until what it has sent ends with a complete line (the book's
-     * loop condition), echoing every complete line on the way. Returns false when the client is
-     * gone (end of stream, reset, overlong line); it is closed then and must be removed.
+     * One turn of one client: blocks reading it until what it has sent ends with a complete line
+     * (the book's loop condition), echoing every complete line on the way. A read may stop in
+     * the middle of a line, and that line's start must not sit unechoed until the next turn.
      */
-    private boolean readAndEchoLines(Client client) {
-        SocketAddress who = client.address();
+    private void serveOne(Socket client, LineFramer framer) {
+        SocketAddress who = client.getRemoteSocketAddress();
         log.event(who, "reading: blocked until it sends a line");
         try {
-            InputStream in = client.socket().getInputStream();
-            OutputStream out = client.socket().getOutputStream();
-            LineFramer framer = client.framer();
-            // Read until nothing unfinished is left, as the book's loop reads until its buffer ends
-            // with a line end: a read may stop in the middle of a line, and that line's start must
-            // not sit unechoed until this client's turn comes round again.
-            do {
-                int count = in.read(chunk); // blocks: nobody else is served meanwhile
-                if (count == -1) {
-                    // The client closed its side. Bytes after its last \n are still its data.
-                    byte[] tail = framer.takeUnterminated();
-                    if (tail.length > 0) {
-                        log.event(who, "end of stream, echoing unterminated tail: " + Bytes.visible(tail));
-                        out.write(tail);
-                    }
-                    return closed(client, "disconnected, removed from the list");
-                }
+            InputStream in = client.getInputStream();
+            OutputStream out = client.getOutputStream();
+            int count;
+            while ((count = in.read(chunk)) != -1) { // blocks: nobody else is served meanwhile
                 framer.feed(chunk, 0, count, line -> {
                     log.event(who, "echoing: " + Bytes.visible(line));
                     Bytes.writeTo(line, out);
                 });
-            } while (framer.buffered() > 0);
-            return true;
+                if (framer.buffered() == 0) {
+                    return; // what it sent ends with a line end: the next client's turn
+                }
+            }
+            // The client closed its side. Bytes after its last \n are still its data:
+            // echo them too, rather than lose them silently.
+            byte[] tail = framer.takeUnterminated();
+            if (tail.length > 0) {
+                log.event(who, "end of stream, echoing unterminated tail: " + Bytes.visible(tail));
+                out.write(tail);
+            }
+            closed(client, framer, "disconnected");
         } catch (LineRefusedException refused) {
             log.warn(who, refused.getMessage() + ": sending an error and disconnecting");
             // Not close(): the client's later bytes sit unread, and closing on them would reset
             // the connection and destroy the echo still on its way (see LingeringClose).
-            client.framer().release();
-            LingeringClose.inBackground(client.socket(), refused.reply(), log);
+            framer.release();
+            clients.removeIf(each -> each.socket() == client);
+            LingeringClose.inBackground(client, refused.reply(), log);
             log.event(who, refused.outcome() + ", removed from the list");
-            return false;
         } catch (IOException lost) {
-            // A reset or broken pipe ends this client only; the pass goes on with the next one.
-            return closed(client, stopping ? "closed by server shutdown" : "connection lost: " + lost.getMessage() + ", removed from the list");
+            // A reset or broken pipe ends this client only; the loop goes on to the next one.
+            closed(client, framer, stopping ? "closed by server shutdown" : "connection lost: " + lost.getMessage());
         } catch (RuntimeException | Error bug) {
             log.error(who, "unexpected failure serving this client; closing it", bug);
-            return closed(client, "closed after an unexpected failure, removed from the list");
+            closed(client, framer, "closed after an unexpected failure");
         }
     }
 
-    private boolean closed(Client client, String outcome) {
-        client.framer().release();
-        Closer.close(client.socket(), log);
-        log.event(client.address(), outcome);
-        return false;
+    private void closed(Socket client, LineFramer framer, String outcome) {
+        framer.release();
+        clients.removeIf(each -> each.socket() == client);
+        Closer.close(client, log);
+        log.event(client.getRemoteSocketAddress(), outcome + ", removed from the list");
     }
 
     @Override
     public void stop() {
         stopping = true;
         Closer.close(listener, log);
-        for (Client client : clients) {
-            Closer.close(client.socket(), log); // unblocks the read() the loop may be stuck in
+        for (Client each : clients) {
+            Closer.close(each.socket(), log); // unblocks the read() the loop may be stuck in
         }
     }
 }
