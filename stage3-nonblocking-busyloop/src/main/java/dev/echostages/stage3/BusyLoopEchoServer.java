@@ -23,17 +23,13 @@ import java.util.List;
 /**
  * Stage 3: non-blocking sockets, polled in a busy loop.
  *
- * <p>Stage 2 stalled because every call could block: one silent client held up everybody. Here
- * nothing blocks. The listening channel and every client channel are non-blocking, so
- * {@code accept()} returns {@code null} when nobody is knocking and {@code read()} returns 0 when
- * a client has said nothing. One thread goes round and round: accept whoever is waiting, then give
- * every connection one turn (send what it is owed, read what it sent), then start again. Every
- * client is served, in whatever order they speak.
+ * <p>Stage 2 stalled because every call could block. Here nothing blocks: {@code accept()}
+ * returns {@code null} when nobody is knocking and {@code read()} returns 0 when a client said
+ * nothing. One thread goes round and round: accept whoever is waiting, give every connection one
+ * turn (send what it is owed, read what it sent), start again.
  *
- * <p>What goes wrong: the stats line ({@link LoopStats}). With nobody connected, or everybody
- * silent, the loop still goes round hundreds of thousands of times a second, asking sockets that
- * have nothing to say, and burns a whole core doing it. Stage 4 lets the operating system tell
- * us which sockets are ready (a {@code Selector}) and sleeps in between.
+ * <p>What goes wrong: with everybody silent the loop still goes round hundreds of thousands of
+ * times a second and burns a core ({@link LoopStats}). Stage 4 lets the kernel say who is ready.
  */
 public final class BusyLoopEchoServer implements EchoServer {
 
@@ -59,11 +55,7 @@ public final class BusyLoopEchoServer implements EchoServer {
      * stalls for a whole second until TCP retransmits it.
      */
     private static final int BACKLOG = 1024;
-    /**
-     * How often the loop asks the listener for newcomers. Not on every pass: the JDK's
-     * {@code accept()} allocates a little garbage on each call, and asked hundreds of thousands of
-     * times a second it would churn the heap as well as the CPU. A millisecond is nothing to a client.
-     */
+    /** How often the loop asks the listener for newcomers: every pass, accept()'s garbage would churn the heap. */
     private static final long ACCEPT_POLL_NANOS = 1_000_000;
 
     /** One client: its channel and its session (unfinished line, echo owed). */
@@ -128,10 +120,7 @@ public final class BusyLoopEchoServer implements EchoServer {
                 stats.pass(connections.size());
             }
         } finally {
-            while (!connections.isEmpty()) { // only if the loop failed: the stop empties the list itself
-                finish(connections.getLast(), "closed by server shutdown");
-            }
-            Closer.close(listener, log);
+            closeEverything();
         }
         // exercise 4 end
     }
@@ -182,7 +171,7 @@ public final class BusyLoopEchoServer implements EchoServer {
             send(channel, session); // what an earlier turn could not send
             if (session.wantsInput() || session.draining()) {
                 readBuffer.clear();
-                int count = channel.read(readBuffer); // never waits: 0 when the client said nothing
+                int count = channel.read(readBuffer); // never waits; at most READ_BUDGET bytes: the fairness bound
                 if (count < 0) {
                     session.endOfStream();
                 } else if (count > 0) {
@@ -253,6 +242,13 @@ public final class BusyLoopEchoServer implements EchoServer {
         stopping = true;
         // The loop closes the clients itself (it owns them); closing the listener here also frees
         // the port when serve() was never called.
+        Closer.close(listener, log);
+    }
+
+    private void closeEverything() {
+        while (!connections.isEmpty()) { // only if the loop failed: the stop empties the list itself
+            finish(connections.getLast(), "closed by server shutdown");
+        }
         Closer.close(listener, log);
     }
 }

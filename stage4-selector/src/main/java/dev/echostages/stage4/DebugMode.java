@@ -4,11 +4,13 @@ import dev.echostages.common.DebugCommand;
 import dev.echostages.common.EchoSession;
 import dev.echostages.common.Log;
 import dev.echostages.common.ServerOptions;
+import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.NetworkChannel;
 import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * Chapter 2's debug mode, for the selector loop: asyncio's {@code loop.slow_callback_duration}.
@@ -36,8 +38,8 @@ final class DebugMode {
     }
 
     /** The loop's handler, picked once: {@code handler} itself, or under {@code --debug} timed. */
-    static Consumer<SelectionKey> handler(DebugMode debug, Consumer<SelectionKey> handler, Function<SelectionKey, SocketAddress> who) {
-        return debug == null ? handler : debug.timed(handler, who);
+    static Consumer<SelectionKey> handler(DebugMode debug, Consumer<SelectionKey> handler) {
+        return debug == null ? handler : debug.timed(handler);
     }
 
     /** What runs before each line is echoed: nothing, or under {@code --debug} the {@code sleep N} and {@code spin N} lines. */
@@ -45,16 +47,26 @@ final class DebugMode {
         return debug == null ? EchoSession.LineHook.NONE : debug::runCommand;
     }
 
-    /** The loop's handler, timed: {@code who} names the client (or the listener) a key belongs to. */
-    private Consumer<SelectionKey> timed(Consumer<SelectionKey> handler, Function<SelectionKey, SocketAddress> who) {
+    /** The loop's handler, timed. */
+    private Consumer<SelectionKey> timed(Consumer<SelectionKey> handler) {
         return key -> {
+            SocketAddress who = owner(key); // now: the handler may close the channel
             long started = System.nanoTime();
             handler.accept(key);
             long took = System.nanoTime() - started;
             if (took > slowNanos) {
-                log.warn(who.apply(key), "held the event loop " + took / 1_000_000 + " ms: no one else was served");
+                log.warn(who, "held the event loop " + took / 1_000_000 + " ms: no one else was served");
             }
         };
+    }
+
+    /** The client a key belongs to, or for the listener its own address. */
+    private static SocketAddress owner(SelectionKey key) {
+        try {
+            return key.channel() instanceof SocketChannel client ? client.getRemoteAddress() : ((NetworkChannel) key.channel()).getLocalAddress();
+        } catch (IOException closed) {
+            return null; // closed by an earlier handler in this round: no warning can name it
+        }
     }
 
     /** Runs a {@code sleep N} or {@code spin N} line on the loop thread, before it is echoed. */

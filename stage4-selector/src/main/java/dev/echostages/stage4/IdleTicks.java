@@ -2,6 +2,7 @@ package dev.echostages.stage4;
 
 import dev.echostages.common.CpuMeter;
 import dev.echostages.common.Log;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -25,6 +26,11 @@ final class IdleTicks {
     /** The longest a {@code select()} may sleep for the next tick; 0 (no limit) when off. */
     long timeoutMillis() {
         return on ? TICK_MILLIS : 0;
+    }
+
+    /** A {@code select()} timeout: the soonest of {@code dueMillis} that is set (above 0), or 0 (none). */
+    static long soonest(long... dueMillis) {
+        return Arrays.stream(dueMillis).filter(due -> due > 0).min().orElse(0);
     }
 
     void beforeSelect() {

@@ -30,16 +30,12 @@ import java.util.function.Consumer;
  * Stage 4: one thread, a {@link Selector}, many clients.
  *
  * <p>Stage 3 asked every socket, over and over, "anything for me?" and burned a core doing it.
- * Here the thread asks the operating system once: {@code select()} sleeps in the kernel (epoll on
- * Linux) until at least one socket is ready, and hands back exactly those. One thread serves every
- * client, and while they are silent it costs nothing. This loop is what an event loop is:
- * asyncio's, Netty's, Node's. Everything else is stage 3's, step for step and name for name: only
- * who decides when {@code serveClient} runs has changed.
+ * Here {@code select()} sleeps in the kernel (epoll on Linux) until a socket is ready and hands
+ * back exactly those: while clients are silent, the loop costs nothing. This is what an event loop
+ * is (asyncio's, Netty's, Node's). The rest is stage 3's, step for step and name for name.
  *
- * <p>What goes wrong: every handler runs on this one thread, so a handler that blocks (here a
- * {@code sleep 5} line honoured under {@code --debug}) freezes every other client until it
- * returns. {@code --debug} times each handler and names the culprit, like asyncio's debug mode
- * ({@link DebugMode}). Stage 5 keeps the loop but stops writing it by hand.
+ * <p>What goes wrong: every handler runs on this one thread, so one that blocks freezes every
+ * other client ({@code --debug} names it: {@link DebugMode}). Stage 5 stops writing the loop by hand.
  */
 public final class SelectorEchoServer implements EchoServer {
 
@@ -54,10 +50,7 @@ public final class SelectorEchoServer implements EchoServer {
         ServerMain.run(args, commandLine(), SelectorEchoServer::new);
     }
 
-    /**
-     * At most this many bytes are read from one client per turn: the fairness bound. The selector
-     * is level-triggered: what is left is reported again next round, after the other ready clients.
-     */
+    /** At most this many bytes are read from one client per turn: the fairness bound. */
     static final int READ_BUDGET = 16 * 1024;
     /**
      * Room for a burst of connects while the loop is busy (and during an accept back-off): with
@@ -68,7 +61,7 @@ public final class SelectorEchoServer implements EchoServer {
     /** While a client is closing, how often the loop wakes to check its deadline (see LingeringClose). */
     private static final long LINGER_CHECK_MILLIS = 100;
 
-    /** One client: its channel and its session (unfinished line, echo owed), and its key. */
+    /** One client: its channel and its session (unfinished line, echo owed). */
     private record Connection(SocketChannel channel, EchoSession session, SelectionKey key) {
     }
 
@@ -79,13 +72,12 @@ public final class SelectorEchoServer implements EchoServer {
     private final AcceptBackoff acceptBackoff;
     /** One read buffer for everyone: the loop serves one connection at a time. */
     private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUDGET);
-    /** Set by {@link #stop()} from any thread; the loop checks it after each {@code select()}. */
+    /** Set by {@link #stop()} from any thread; the loop checks it on every pass. */
     private volatile boolean stopping;
     /** Only the loop thread touches the connections, so nothing here needs a lock. */
     private final List<Connection> connections = new ArrayList<>();
     private final Selector selector;
     private final SelectionKey listenerKey;
-    /** What the loop calls for each ready key: {@link #handle}, or under {@code --debug} the same, timed. */
     private final Consumer<SelectionKey> handler;
     private final EchoSession.LineHook lineHook;
     private final IdleTicks idleTicks;
@@ -100,7 +92,7 @@ public final class SelectorEchoServer implements EchoServer {
         this.budget = MemoryBudget.from(options);
         this.idleTicks = new IdleTicks(options.flag("--idle-ticks"), log);
         DebugMode debug = DebugMode.from(options, log);
-        this.handler = DebugMode.handler(debug, this::handle, this::whoOwns);
+        this.handler = DebugMode.handler(debug, this::handle);
         this.lineHook = DebugMode.lineHook(debug);
         selector = Selector.open();
         listener = ServerSocketChannel.open();
@@ -123,21 +115,19 @@ public final class SelectorEchoServer implements EchoServer {
         }
         boolean stopBegun = false;
         try {
-            while (!stopBegun || !connections.isEmpty()) {
+            // Interrupted, select() would return at once, forever: the loop ends instead.
+            while ((!stopBegun || !connections.isEmpty()) && !Thread.currentThread().isInterrupted()) {
                 if (stopping && !stopBegun) {
                     stopBegun = true;
                     stopClients();
                     continue; // with every client closed already, there is nothing left to wait for
                 }
-                if (Thread.currentThread().isInterrupted()) {
-                    log.warn("selector thread interrupted: stopping"); // its select() would return at once, forever
-                    break;
-                }
                 idleTicks.beforeSelect();
-                // select(Consumer) hands each ready key to the handler and clears it. With the
-                // classic selectedKeys() loop you must remove every key yourself, or it stays
-                // selected and is handled again next round with readiness that is long gone.
-                idleTicks.afterSelect(selector.select(handler, selectTimeoutMillis()));
+                // Sleeps until a key is ready (or a tick, an accept back-off's end, a closing client's
+                // deadline) and hands each ready key to the handler; the classic selectedKeys() loop
+                // must remove each key itself, or handles it again next round with readiness long gone.
+                long timeout = IdleTicks.soonest(idleTicks.timeoutMillis(), acceptBackoff.millisToResume(), lingering.isEmpty() ? 0 : LINGER_CHECK_MILLIS);
+                idleTicks.afterSelect(selector.select(handler, timeout));
                 if (!stopBegun && listenerKey.interestOps() == 0 && !acceptBackoff.pausing()) {
                     listenerKey.interestOps(SelectionKey.OP_ACCEPT); // the accept back-off is over
                 }
@@ -152,20 +142,9 @@ public final class SelectorEchoServer implements EchoServer {
         }
     }
 
-    /** 0 (sleep until something is ready) unless a tick, the end of an accept back-off or a closing client's deadline is due. */
-    private long selectTimeoutMillis() {
-        long timeout = Long.MAX_VALUE;
-        for (long due : new long[] {idleTicks.timeoutMillis(), acceptBackoff.millisToResume(), lingering.isEmpty() ? 0 : LINGER_CHECK_MILLIS}) {
-            timeout = due > 0 ? Math.min(timeout, due) : timeout;
-        }
-        return timeout == Long.MAX_VALUE ? 0 : timeout;
-    }
-
     /** Everything the loop does for one ready key. */
     private void handle(SelectionKey key) {
-        // A key can be cancelled between select() and here (its channel closed): asking a
-        // cancelled key about readiness throws, so validity comes first.
-        if (!key.isValid()) {
+        if (!key.isValid()) { // cancelled since select() (its channel closed): asking it anything throws
             return;
         }
         if (key == listenerKey) {
@@ -175,21 +154,17 @@ public final class SelectorEchoServer implements EchoServer {
         }
     }
 
-    private SocketAddress whoOwns(SelectionKey key) {
-        return key.attachment() instanceof Connection connection ? connection.session().client() : localAddress();
-    }
-
     /** Accepts every client waiting in the kernel's queue. */
     private void acceptClients() {
         while (true) {
             SocketChannel channel;
             try {
-                channel = listener.accept(); // ready, so it does not wait; null once the queue is empty
+                channel = listener.accept(); // never waits: null when nobody is knocking
             } catch (IOException failed) {
-                // Most likely out of file descriptors. The connection stays queued: stop watching the
-                // listener for a while (see AcceptBackoff), keep it; the clients we have are served meanwhile.
+                // Most likely out of file descriptors. The connection stays queued: skip accept() for
+                // a while (see AcceptBackoff), keep the listener; the clients we have are served meanwhile.
                 acceptBackoff.failed(failed, connections.size());
-                listenerKey.interestOps(0);
+                listenerKey.interestOps(0); // or select() would report it ready at once, over and over
                 return;
             }
             if (channel == null) {
@@ -222,12 +197,10 @@ public final class SelectorEchoServer implements EchoServer {
         SocketChannel channel = connection.channel();
         EchoSession session = connection.session();
         try {
-            if (connection.key().isWritable()) {
-                send(channel, session); // what an earlier turn could not send
-            }
+            send(channel, session); // what an earlier turn could not send
             if (connection.key().isReadable() && (session.wantsInput() || session.draining())) {
                 readBuffer.clear();
-                int count = channel.read(readBuffer); // at most READ_BUDGET bytes: the fairness bound
+                int count = channel.read(readBuffer); // never waits; at most READ_BUDGET bytes: the fairness bound
                 if (count < 0) {
                     session.endOfStream();
                 } else if (count > 0) {
@@ -257,10 +230,8 @@ public final class SelectorEchoServer implements EchoServer {
 
     /**
      * After every turn: FIN once a closing client is owed nothing, and close it once it is done.
-     * Then what to wait for: OP_WRITE only while output is pending (a socket is writable almost
-     * always: a key that kept OP_WRITE with nothing to send would make every select() return at
-     * once, stage 3's spinning back in disguise); OP_READ only while the session wants input (not
-     * while too much echo is unsent: a client that sends without reading fills its own buffers).
+     * Then what to wait for: OP_READ while the session wants input, OP_WRITE only while output is
+     * pending (a socket is almost always writable: stage 3's spinning would be back in disguise).
      */
     private void settle(Connection connection) throws IOException {
         EchoSession session = connection.session();
@@ -276,10 +247,7 @@ public final class SelectorEchoServer implements EchoServer {
             lingering.add(connection);
         }
         boolean wantsRead = session.wantsInput() || session.draining();
-        int interest = (wantsRead ? SelectionKey.OP_READ : 0) | (session.hasUnsent() ? SelectionKey.OP_WRITE : 0);
-        if (connection.key().interestOps() != interest) {
-            connection.key().interestOps(interest);
-        }
+        connection.key().interestOps((wantsRead ? SelectionKey.OP_READ : 0) | (session.hasUnsent() ? SelectionKey.OP_WRITE : 0));
     }
 
     /** Closes the connection (which also cancels its key) and takes it off the list. */
@@ -308,22 +276,19 @@ public final class SelectorEchoServer implements EchoServer {
     @Override
     public void stop() {
         stopping = true;
+        // The loop closes the clients itself (it owns them); closing everything here frees the
+        // port when serve() was never called (a selector holds its channels open).
         if (loopClaimed.compareAndSet(false, true)) {
-            closeEverything(); // serve() never ran: close here, or the selector keeps the port
-            return;
+            closeEverything();
         }
-        // Only the loop thread touches channels; stop() just asks it to leave. wakeup() makes the
-        // select() in progress (or the next one) return at once.
-        selector.wakeup();
+        selector.wakeup(); // the select() in progress (or the next one) returns at once
     }
 
     private void closeEverything() {
-        int open = connections.size();
         while (!connections.isEmpty()) { // only if the loop failed: the stop empties the list itself
             finish(connections.getLast(), "closed by server shutdown");
         }
         Closer.close(listener, log);
         Closer.close(selector, log);
-        log.event(open == 0 ? "closed the listener" : "closed the listener and " + Clients.count(open));
     }
 }

@@ -298,7 +298,7 @@ class SelectorEchoServerTest {
             assertTrue(talker.closedByServerWithin(Duration.ofSeconds(2)));
             assertTrue(midLine.closedByServerWithin(Duration.ofSeconds(2)));
             assertTrue(server.log().contains("closed by server shutdown (0 clients left)"), String.join("\n", server.log().lines()));
-            assertTrue(server.log().contains("closed the listener"), String.join("\n", server.log().lines()));
+            assertTrue(server.log().contains("stop: listener closed"), String.join("\n", server.log().lines()));
             server.server().stop(); // idempotent
         }
     }
