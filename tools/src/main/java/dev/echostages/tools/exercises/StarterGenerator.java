@@ -11,22 +11,23 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Writes an exercise's starter: the previous stage's real source file, renamed, with the part to
- * rewrite marked.
+ * Writes an exercise's starter: the real source file of the stage it starts from (the previous
+ * one; stage 1 for exercise 5), renamed, with the part to rewrite marked.
  *
  * <p>A stage marks that part with two comment lines, {@code // exercise N begin: <hint>} and
  * {@code // exercise N end}. The starter is the whole file (its package too, so that the stage's
  * package-private helpers stay in reach) with the class renamed and the marked part kept as it
  * is, under a TODO that gives the hint, says where the hints and the answer are, and says that the
- * code below is the previous stage's: it passes that stage's checks and fails the exercise's. So
+ * code below is that stage's: it passes that stage's checks and fails the exercise's. So
  * a starter compiles and runs as the stage it starts from, and the checker shows the student the
- * very failure the exercise is about, with its explanation, and nothing else.
+ * very failures the exercise is about, each with its explanation, and nothing else.
  *
  * <p>Run by the exercises module's build ({@code generate-sources}) as
  * {@code StarterGenerator STARTER_ROOT STUDENT_ROOT N=SOURCE...}: the starter
  * ({@code ExerciseNStarter}) is written under STARTER_ROOT on every build, for the tests that
- * prove it unsolved; the student's copy ({@code ExerciseNServer}) under STUDENT_ROOT only when
- * it is not there yet, so that the next build never overwrites the student's work.
+ * prove it fails exactly those checks; the student's copy ({@code ExerciseNServer}) under
+ * STUDENT_ROOT only when it is not there yet, so that the next build never overwrites the
+ * student's work.
  */
 public final class StarterGenerator {
     private static final Pattern BEGIN = Pattern.compile("^(\\s*)// exercise (\\d+) begin: (.*)$");
