@@ -11,19 +11,23 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Writes an exercise's starter: a stage's real source file with the part to write cut out.
+ * Writes an exercise's starter: the real source file of the stage it starts from (the previous
+ * one; stage 1 for exercise 5), renamed, with the part to rewrite marked.
  *
  * <p>A stage marks that part with two comment lines, {@code // exercise N begin: <hint>} and
- * {@code // exercise N end}. The starter keeps everything else of the file (its package, so that
- * the stage's package-private helpers stay in reach), renames the class, and puts in place of the
- * cut a TODO with the hint and a {@code throw new UnsupportedOperationException("exercise N: ...")}:
- * it compiles, and it fails the checks until the student writes the part.
+ * {@code // exercise N end}. The starter is the whole file (its package too, so that the stage's
+ * package-private helpers stay in reach) with the class renamed and the marked part kept as it
+ * is, under a TODO that gives the hint, says where the hints and the answer are, and says that the
+ * code below is that stage's: it passes that stage's checks and fails the exercise's. So
+ * a starter compiles and runs as the stage it starts from, and the checker shows the student the
+ * very failures the exercise is about, each with its explanation, and nothing else.
  *
  * <p>Run by the exercises module's build ({@code generate-sources}) as
  * {@code StarterGenerator STARTER_ROOT STUDENT_ROOT N=SOURCE...}: the starter
  * ({@code ExerciseNStarter}) is written under STARTER_ROOT on every build, for the tests that
- * prove it unsolved; the student's copy ({@code ExerciseNServer}) under STUDENT_ROOT only when
- * it is not there yet, so that the next build never overwrites the student's work.
+ * prove it fails exactly those checks; the student's copy ({@code ExerciseNServer}) under
+ * STUDENT_ROOT only when it is not there yet, so that the next build never overwrites the
+ * student's work.
  */
 public final class StarterGenerator {
     private static final Pattern BEGIN = Pattern.compile("^(\\s*)// exercise (\\d+) begin: (.*)$");
@@ -64,44 +68,51 @@ public final class StarterGenerator {
         }
     }
 
-    /** The starter's text: {@code source} with exercise {@code exercise}'s parts cut, the class renamed. */
+    /**
+     * The starter's text: {@code source} (the file at {@code from}, a path that starts with its
+     * module, {@code stageK-...}) with the class renamed and exercise {@code exercise}'s part
+     * marked as the one to rewrite; other exercises' markers are left out.
+     */
     static String starter(String source, int exercise, String originalClass, String newClass, String from) {
+        Matcher module = Pattern.compile("^stage(\\d+)").matcher(from);
+        if (!module.find()) {
+            throw new IllegalArgumentException("not a stage's source: " + from);
+        }
+        String stage = "stage " + module.group(1);
         List<String> out = new ArrayList<>();
-        boolean cutting = false;
+        String endOfPart = null;
         boolean found = false;
         for (String line : source.split("\n", -1)) {
             Matcher begin = BEGIN.matcher(line);
             if (begin.matches()) {
                 if (Integer.parseInt(begin.group(2)) == exercise) {
                     String indent = begin.group(1);
-                    String hint = begin.group(3);
-                    out.add(indent + "// TODO exercise " + exercise + ": " + hint);
-                    out.add(indent + "// (its EXERCISE.md has the hints; the finished stage is the answer)");
-                    out.add(indent + "throw new UnsupportedOperationException(\"exercise " + exercise + ": "
-                            + hint.replace("\\", "\\\\").replace("\"", "\\\"") + "\");");
-                    cutting = true;
+                    out.add(indent + "// TODO exercise " + exercise + ": " + begin.group(3));
+                    out.add(indent + "// The hints: stage " + exercise + "'s EXERCISE.md; the answer: stage " + exercise + "'s code.");
+                    out.add(indent + "// The code from here to \"end of exercise " + exercise + "\" is " + stage + "'s, unchanged:");
+                    out.add(indent + "// it passes " + stage + "'s checks and fails exercise " + exercise + "'s. Rewrite it.");
+                    endOfPart = indent + "// end of exercise " + exercise + "'s part";
                     found = true;
                 }
                 continue; // other exercises' markers are left out of this starter
             }
             Matcher end = END.matcher(line);
             if (end.matches()) {
-                if (Integer.parseInt(end.group(1)) == exercise) {
-                    cutting = false;
+                if (Integer.parseInt(end.group(1)) == exercise && endOfPart != null) {
+                    out.add(endOfPart);
+                    endOfPart = null;
                 }
                 continue;
             }
-            if (!cutting) {
-                out.add(line);
-            }
+            out.add(line);
         }
-        if (!found || cutting) {
+        if (!found || endOfPart != null) {
             throw new IllegalArgumentException("no complete '// exercise " + exercise + " begin: ... end' region in " + from);
         }
         String text = String.join("\n", out).replaceAll("\\b" + Pattern.quote(originalClass) + "\\b", newClass);
         // Said once at the top, so that nobody mistakes the starter for the stage's code.
         return text.replaceFirst("(?m)^(package [^;]+;)$", "$1\n\n// Exercise " + exercise + "'s starter, generated by tools' StarterGenerator from\n// "
-                + Matcher.quoteReplacement(from) + ".");
+                + Matcher.quoteReplacement(from) + ":\n// that stage's code, the class renamed, the part to rewrite marked \"TODO exercise " + exercise + "\".");
     }
 
     private static Path file(Path root, String source, String className) {
