@@ -32,9 +32,6 @@ import java.net.SocketAddress;
  * <p>What goes wrong: while one client is connected nobody else is served. A second
  * {@code telnet} connects (the kernel completes the handshake and parks it in the listen
  * backlog) but hears nothing until the first client leaves. Stage 2 tries to fix that.
- *
- * <p>Run: {@code ./mvnw -q -pl stage1-blocking -am package -DskipTests exec:exec}, then
- * {@code telnet localhost 8000} in two other terminals.
  */
 public final class BlockingEchoServer implements EchoServer {
 

@@ -43,8 +43,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>What goes wrong: one silent client (or no newcomer) stalls everyone. Blocking calls can
  * only wait for one thing at a time, and this loop waits for the wrong thing most of the time.
  * Stage 3 makes the sockets non-blocking so that nothing waits.
- *
- * <p>Run: {@code ./mvnw -q -pl stage2-multiclient -am package -DskipTests exec:exec}.
  */
 public final class MultiClientEchoServer implements EchoServer {
 

@@ -40,7 +40,9 @@ public final class VirtualThreadEchoServer implements EchoServer {
         this.lineHook = Boom.hook(debug);
         this.handler = DebugMode.timed(debug, this::handle, client -> client.address);
         listener = new ServerSocket();
-        listener.setReuseAddress(true); // restart at once even with old connections in TIME_WAIT
+        // Lets a restarted server bind its port at once even while the previous run's
+        // connections sit in TIME_WAIT (otherwise: "Address already in use" for a minute).
+        listener.setReuseAddress(true);
         listener.bind(options.bindAddress(), ConnectedClients.BACKLOG);
         this.clients = new ConnectedClients(log, options, listener);
         acceptBackoff = new AcceptBackoff(log, localAddress());
@@ -51,32 +53,30 @@ public final class VirtualThreadEchoServer implements EchoServer {
         return (InetSocketAddress) listener.getLocalSocketAddress();
     }
 
-    /** Accepts on the caller's thread, a platform thread: no client can keep the acceptor off a carrier. */
     @Override
     public void serve() throws IOException {
         BeforeTheFirstAccept.prepare(VirtualThreadClient.class);
         log.event("one virtual thread per client, carried by " + AsyncEchoServer.carriersInWords());
         while (!clients.stopping()) {
-            Socket socket;
+            Socket client;
             try {
-                socket = listener.accept(); // blocks until a client connects
+                client = listener.accept(); // blocks until a client connects
             } catch (IOException acceptFailed) {
                 if (clients.stopping()) {
-                    break; // stop() closed the listener: the normal way out
+                    break; // stop() closed the listener under us: the normal way out
                 }
                 acceptBackoff.pause(acceptFailed, clients.count()); // most likely out of file descriptors
                 continue;
             }
             acceptBackoff.succeeded();
-            var client = new VirtualThreadClient(socket, maxLine, log, lineHook, budget, this::flush);
-            if (clients.admit(client)) {
-                Thread.ofVirtual().start(newcomers.firstRun(() -> serveOne(client))); // the lesson: stage 1's serveOne, on a thread of its own
+            var connection = new VirtualThreadClient(client, maxLine, log, lineHook, budget, this::flush);
+            if (clients.admit(connection)) {
+                Thread.ofVirtual().start(newcomers.firstRun(() -> serveOne(connection))); // the lesson: stage 1's serveOne, on a thread of its own
             }
         }
         clients.awaitStopped();
     }
 
-    /** The whole life of one client, on its virtual thread. Every way out is logged. */
     private void serveOne(VirtualThreadClient client) {
         EchoSession session = client.session;
         String outcome;
@@ -87,20 +87,19 @@ public final class VirtualThreadEchoServer implements EchoServer {
                 if (session.closing()) { // a read waits no longer than the lingering close may last
                     socket.setSoTimeout((int) Math.max(1, session.lingerMillisLeft()));
                 }
-                ByteBuffer input = client.buffer.forRead();
-                // Parks this virtual thread (not its carrier) until bytes arrive, or -1 at end of stream.
-                int count = client.in.read(input.array(), 0, input.capacity());
+                ByteBuffer chunk = client.buffer.forRead();
+                int count = client.in.read(chunk.array(), 0, chunk.capacity()); // parks this virtual thread, not its carrier
                 handler.handle(client, count);
-                if (fairShare.turnIsOver(count, count < input.capacity() && client.in.available() == 0)) { // ran dry: paused
+                if (fairShare.turnIsOver(count, count < chunk.capacity() && client.in.available() == 0)) { // ran dry: paused
                     newcomers.handOff();
                 }
             }
             outcome = session.outcome();
         } catch (IOException lost) {
-            // A reset or a broken pipe (the client's doing), the lingering close's deadline, or the stop.
+            // A reset or broken pipe ends this client only; or the lingering close's deadline, or the stop.
             outcome = client.closedBecause() != null ? client.closedBecause()
                     : session.closing() ? session.outcome() : "connection lost: " + lost.getMessage();
-        } catch (RuntimeException | Error bug) { // ends this client only
+        } catch (RuntimeException | Error bug) {
             log.error(client.address, "unexpected failure serving this client; closing it", bug);
             outcome = "closed after an unexpected failure";
         }
