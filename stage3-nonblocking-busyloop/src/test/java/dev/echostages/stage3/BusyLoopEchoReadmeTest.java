@@ -45,7 +45,6 @@ class BusyLoopEchoReadmeTest {
                 .scenario("idle-stats", BusyLoopEchoReadmeTest::idleStats)
                 .scenario("telnet-and-nc", BusyLoopEchoReadmeTest::telnetAndNc)
                 .scenario("contract-nc", BusyLoopEchoReadmeTest::contractClients)
-                .scenario("contract-log", BusyLoopEchoReadmeTest::contractLog)
                 .scenario("slow-reader-log", BusyLoopEchoReadmeTest::slowReaderLog)
                 .scenario("naive", BusyLoopEchoReadmeTest::naive)
                 .scenario("idle-clients", BusyLoopEchoReadmeTest::idleClients)
@@ -124,7 +123,6 @@ class BusyLoopEchoReadmeTest {
         "still here\n".getBytes(StandardCharsets.US_ASCII),
     };
     private static String contractClients;
-    private static String contractLog;
 
     /** Each command's input sent, the sending side shut (nc -N), everything read until the server closes. */
     private static void runContract() throws Exception {
@@ -143,27 +141,12 @@ class BusyLoopEchoReadmeTest {
                 server.process.awaitLines("left)", i + 1, WAIT);
             }
             contractClients = clients.toString();
-            // The last line is the third client's disconnect.
-            List<String> log = new ArrayList<>(Measured.log(server.process, server.lines, line -> line.contains("connected"),
-                    line -> false).lines().toList());
-            int lastLeft = 0;
-            for (int i = 0; i < log.size(); i++) {
-                if (log.get(i).contains("left)")) {
-                    lastLeft = i;
-                }
-            }
-            contractLog = String.join("\n", log.subList(0, lastLeft + 1));
         }
     }
 
     private static String contractClients() throws Exception {
         runContract();
         return contractClients;
-    }
-
-    private static String contractLog() throws Exception {
-        runContract();
-        return contractLog;
     }
 
     /**

@@ -19,8 +19,11 @@ import java.util.List;
  */
 public final class LessonDiffs {
 
-    /** One lesson: the stage's module, its lesson file, and the file it grows from. */
-    public record Lesson(String module, String file, String fromModule, String fromFile) {
+    /**
+     * One lesson: the stage's module, its lesson file, the file it grows from, and its key lines:
+     * the README shows the diff around the first added line containing each of {@code keys}.
+     */
+    public record Lesson(String module, String file, String fromModule, String fromFile, List<String> keys) {
         Path path(Path root) {
             return root.resolve(module).resolve(file);
         }
@@ -43,13 +46,17 @@ public final class LessonDiffs {
     /** The lessons of stages 2 to 5; stage 5's virtual-thread server retells stage 1's blocking code on a thread per client. */
     public static final List<Lesson> LESSONS = List.of(
             new Lesson("stage2-multiclient", MAIN + "stage2/MultiClientEchoServer.java",
-                    "stage1-blocking", MAIN + "stage1/BlockingEchoServer.java"),
+                    "stage1-blocking", MAIN + "stage1/BlockingEchoServer.java",
+                    List.of("serveOne(each.socket(), each.framer())")),
             new Lesson("stage3-nonblocking-busyloop", MAIN + "stage3/BusyLoopEchoServer.java",
-                    "stage2-multiclient", MAIN + "stage2/MultiClientEchoServer.java"),
+                    "stage2-multiclient", MAIN + "stage2/MultiClientEchoServer.java",
+                    List.of("serveClient(connections.get(i))")),
             new Lesson("stage4-selector", MAIN + "stage4/SelectorEchoServer.java",
-                    "stage3-nonblocking-busyloop", MAIN + "stage3/BusyLoopEchoServer.java"),
+                    "stage3-nonblocking-busyloop", MAIN + "stage3/BusyLoopEchoServer.java",
+                    List.of("selector.select(handler")),
             new Lesson("stage5-async", MAIN + "stage5/VirtualThreadEchoServer.java",
-                    "stage1-blocking", MAIN + "stage1/BlockingEchoServer.java"));
+                    "stage1-blocking", MAIN + "stage1/BlockingEchoServer.java",
+                    List.of("Thread.ofVirtual().start(")));
 
     private LessonDiffs() {
     }
@@ -96,17 +103,33 @@ public final class LessonDiffs {
         return text.toString();
     }
 
-    /** The README block's body: one line per lesson of the module. */
+    /** The README block's body: per lesson of the module, its stat and the diff around its key lines. */
     public static String readmeBlock(String module, Path root) throws IOException {
         var text = new StringBuilder();
         for (Lesson lesson : LESSONS) {
             if (lesson.module().equals(module)) {
                 text.append("`").append(lesson.fromName()).append("` → `").append(lesson.name()).append("`: ")
-                        .append(stat(lesson, root)).append('\n');
+                        .append(stat(lesson, root)).append("; the key lines:\n\n```diff\n");
+                List<Edit> edits = diff(read(lesson.fromPath(root)), read(lesson.path(root)));
+                for (String key : lesson.keys()) {
+                    int at = 0;
+                    while (at < edits.size() && !(edits.get(at).kind == '+' && edits.get(at).line.contains(key))) {
+                        at++;
+                    }
+                    if (at == edits.size()) {
+                        throw new IllegalStateException(lesson.name() + " adds no line containing " + key);
+                    }
+                    text.append(hunk(edits, Math.max(0, at - KEY_BEFORE), Math.min(edits.size(), at + KEY_AFTER + 1)));
+                }
+                text.append("```\n");
             }
         }
         return text.toString();
     }
+
+    /** Around a key line: this many diff lines before it and after it. */
+    private static final int KEY_BEFORE = 5;
+    private static final int KEY_AFTER = 3;
 
     /** The lesson file without its exercise markers (StarterGenerator's input, not the lesson). */
     private static List<String> read(Path file) throws IOException {
@@ -133,10 +156,10 @@ public final class LessonDiffs {
         while (i < n || j < m) {
             if (i < n && j < m && before.get(i).equals(after.get(j))) {
                 edits.add(new Edit(' ', before.get(i), i++, j++));
-            } else if (j < m && (i == n || common[i][j + 1] >= common[i + 1][j])) {
-                edits.add(new Edit('+', after.get(j), i, j++));
+            } else if (i < n && (j == m || common[i + 1][j] >= common[i][j + 1])) {
+                edits.add(new Edit('-', before.get(i), i++, j)); // deletions first, as git prints them
             } else {
-                edits.add(new Edit('-', before.get(i), i++, j));
+                edits.add(new Edit('+', after.get(j), i, j++));
             }
         }
         return edits;
@@ -145,36 +168,48 @@ public final class LessonDiffs {
     private static final int CONTEXT = 3;
 
     private static String unified(List<Edit> edits) {
-        var text = new StringBuilder();
+        return String.join("", hunks(edits, CONTEXT));
+    }
+
+    /** The hunks of a unified diff with {@code context} unchanged lines around each change. */
+    private static List<String> hunks(List<Edit> edits, int context) {
+        List<String> hunks = new ArrayList<>();
         int index = 0;
         while (index < edits.size()) {
             if (edits.get(index).kind == ' ') {
                 index++;
                 continue;
             }
-            int start = Math.max(0, index - CONTEXT);
+            int start = Math.max(0, index - context);
             int end = index;
             int lastChange = index;
-            while (end < edits.size() && end - lastChange <= 2 * CONTEXT) {
+            while (end < edits.size() && end - lastChange <= 2 * context) {
                 if (edits.get(end).kind != ' ') {
                     lastChange = end;
                 }
                 end++;
             }
-            end = Math.min(edits.size(), lastChange + CONTEXT + 1);
-            int oldCount = 0;
-            int newCount = 0;
-            for (int k = start; k < end; k++) {
-                oldCount += edits.get(k).kind != '+' ? 1 : 0;
-                newCount += edits.get(k).kind != '-' ? 1 : 0;
-            }
-            Edit first = edits.get(start);
-            text.append("@@ -").append(first.oldLine + 1).append(',').append(oldCount)
-                    .append(" +").append(first.newLine + 1).append(',').append(newCount).append(" @@\n");
-            for (int k = start; k < end; k++) {
-                text.append(edits.get(k).kind).append(edits.get(k).line).append('\n');
-            }
+            end = Math.min(edits.size(), lastChange + context + 1);
+            hunks.add(hunk(edits, start, end));
             index = end;
+        }
+        return hunks;
+    }
+
+    /** Edits {@code start} to {@code end} as one hunk of a unified diff, its header included. */
+    private static String hunk(List<Edit> edits, int start, int end) {
+        int oldCount = 0;
+        int newCount = 0;
+        for (int k = start; k < end; k++) {
+            oldCount += edits.get(k).kind != '+' ? 1 : 0;
+            newCount += edits.get(k).kind != '-' ? 1 : 0;
+        }
+        Edit first = edits.get(start);
+        var text = new StringBuilder();
+        text.append("@@ -").append(first.oldLine + 1).append(',').append(oldCount)
+                .append(" +").append(first.newLine + 1).append(',').append(newCount).append(" @@\n");
+        for (int k = start; k < end; k++) {
+            text.append(edits.get(k).kind).append(edits.get(k).line).append('\n');
         }
         return text.toString();
     }
