@@ -8,11 +8,11 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Pitfall 1, fairness (CONTRACT item 7): a client whose socket always has data must not keep the
- * thread that serves it. Both servers count the bytes a client is served in a row, while its socket
- * still had more; once it runs dry the client has paused, its next read waits for it anyway, and
- * the count starts again. Past a budget in a row, the client's turn is over and it queues behind
- * the others. (The count must not restart on a short read alone: a client that keeps sending in
- * small pieces makes every read short without its socket ever running dry.)
+ * thread that serves it. Both servers count the bytes a client is served; past a budget, its turn
+ * is over and it queues behind the others. A client that paused meanwhile waited in its read
+ * anyway: the channels server restarts the count on a read that did not fill its buffer, and the
+ * virtual-thread server hands off at the budget only if more is still waiting in the socket (one
+ * {@code available()} call per budget, not one per read).
  * <ul>
  *   <li>Virtual threads are not time-sliced: one runs until it blocks, and a client with data
  *       always waiting never blocks in {@code read()}. With one carrier nobody else would run.

@@ -90,7 +90,7 @@ public final class VirtualThreadEchoServer implements EchoServer {
                 ByteBuffer chunk = client.buffer.forRead();
                 int count = client.in.read(chunk.array(), 0, chunk.capacity()); // parks this virtual thread, not its carrier
                 handler.handle(client, count);
-                if (fairShare.turnIsOver(count, count < chunk.capacity() && client.in.available() == 0)) { // ran dry: paused
+                if (fairShare.turnIsOver(count, false) && client.in.available() > 0) { // and more is waiting
                     newcomers.handOff();
                 }
             }
