@@ -10,12 +10,11 @@ import java.nio.channels.CompletionHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One client of the channels server: "read, echo, read again" spread over callbacks, its state in
- * fields under this object's lock, for the read and the write callbacks may run at once on two group
- * threads. Reentrant, since with data already there the JDK may call a handler inside {@code read()}
- * or {@code write()} on the same thread. The rules: one read and one write outstanding at a time (a
- * second throws {@code ReadPendingException}); a partial write is followed by a write of the rest;
- * no read while too much echo is unsent.
+ * One client of the channels server: "read, echo, read again" spread over callbacks, its state in fields
+ * under this object's lock (the read and the write callbacks may run at once on two group threads;
+ * reentrant, as the JDK may call a handler inside {@code read()} or {@code write()} when data is there).
+ * The rules: one read and one write outstanding at a time (a second throws {@code ReadPendingException}),
+ * the rest of a partial write written next, no read while too much echo is unsent.
  */
 final class ChannelsConnection implements ConnectedClients.Client, CompletionHandler<Integer, String> {
 
@@ -56,11 +55,13 @@ final class ChannelsConnection implements ConnectedClients.Client, CompletionHan
     /** A reset, a deadline of the lingering close, or our own close, which fails whatever is in flight. */
     @Override
     public synchronized void failed(Throwable failure, String operation) {
-        if (failure instanceof IOException) {
-            closeNow(session.closing() ? session.outcome() : "connection lost during " + operation + ": " + failure.getMessage());
-        } else {
-            HandlerGuard.failed(this, operation, server.log, failure); // not the network's doing: logged with its trace
-        }
+        HandlerGuard.run(this, operation, server.log, () -> {
+            if (failure instanceof IOException) {
+                closeNow(session.closing() ? session.outcome() : "connection lost during " + operation + ": " + failure.getMessage());
+            } else {
+                HandlerGuard.failed(this, operation, server.log, failure); // not the network's doing: logged with its trace
+            }
+        });
     }
 
     synchronized void onRead(int count) {

@@ -62,12 +62,11 @@ public final class ChannelsEchoServer implements EchoServer {
             AsynchronousSocketChannel channel;
             try {
                 channel = listener.accept().get();
-            } catch (ExecutionException failed) {
+            } catch (ExecutionException failed) { // stop() closed the listener, or (most likely) out of file descriptors
                 if (clients.stopping()) {
-                    break; // stop() closed the listener: the normal way out
+                    break; // the normal way out
                 }
-                Throwable cause = failed.getCause(); // most likely out of file descriptors
-                acceptBackoff.pause(cause instanceof IOException io ? io : new IOException(cause), clients.count());
+                acceptBackoff.pause(failed.getCause() instanceof IOException io ? io : new IOException(failed.getCause()), clients.count());
                 continue;
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt(); // whoever interrupts the serving thread wants it back

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * handler must never block: it holds one of these threads.
  */
 final class GroupThreads {
-    final AsynchronousChannelGroup group;
+    private final AsynchronousChannelGroup group;
 
     GroupThreads() throws IOException {
         group = AsynchronousChannelGroup.withFixedThreadPool(count(), Thread.ofPlatform().name("channels-", 1).daemon().factory());
