@@ -23,7 +23,7 @@ import java.util.concurrent.ExecutionException;
  */
 public final class ChannelsEchoServer implements EchoServer {
 
-    final Log log;
+    final Log log; // this field and the five below: what each ChannelsConnection takes from its server
     final int maxLine;
     final MemoryBudget budget;
     final EchoSession.LineHook lineHook;
