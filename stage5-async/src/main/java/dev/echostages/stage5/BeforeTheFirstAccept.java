@@ -28,8 +28,8 @@ final class BeforeTheFirstAccept {
     private BeforeTheFirstAccept() {
     }
 
-    /** Both steps below, for the server whose connection class is {@code connection}. */
-    static void prepare(Class<?> connection) throws IOException {
+    /** Both steps below, for the server whose connection classes are {@code connection}. */
+    static void prepare(Class<?>... connection) throws IOException {
         buildThePoller();
         loadClasses(connection);
     }

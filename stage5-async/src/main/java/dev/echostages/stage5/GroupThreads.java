@@ -1,13 +1,17 @@
 package dev.echostages.stage5;
 
 import dev.echostages.common.Log;
+import dev.echostages.common.ServerOptions;
 import java.io.IOException;
+import java.net.StandardSocketOptions;
 import java.nio.channels.AsynchronousChannelGroup;
+import java.nio.channels.AsynchronousServerSocketChannel;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The channels server's thread group, of our own ({@code channels-1}, ...): only then can the stop
- * shut its threads down and wait for them (a stop that leaves threads behind).
+ * Pitfall 5, a stop that leaves threads behind: the channels server's thread group is its own
+ * ({@code channels-1}, ...), so that the stop, or a listener that cannot bind, can shut its threads
+ * down and wait for them.
  *
  * <p>A fixed group: one thread per core waits on epoll itself and runs the callbacks of whatever it
  * finds ready, on the spot. A group built on an executor ({@code withThreadPool}, or the JDK's
@@ -16,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * handler must never block: it holds one of these threads.
  */
 final class GroupThreads {
-    final AsynchronousChannelGroup group;
+    private final AsynchronousChannelGroup group;
 
     GroupThreads() throws IOException {
         group = AsynchronousChannelGroup.withFixedThreadPool(count(), Thread.ofPlatform().name("channels-", 1).daemon().factory());
@@ -24,6 +28,18 @@ final class GroupThreads {
 
     int count() {
         return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** A listener in this group (so are the channels it accepts); if it cannot listen, the threads go at once. */
+    AsynchronousServerSocketChannel listen(ServerOptions options) throws IOException {
+        try {
+            return AsynchronousServerSocketChannel.open(group)
+                    .setOption(StandardSocketOptions.SO_REUSEADDR, true) // restart at once despite TIME_WAIT
+                    .bind(options.bindAddress(), ConnectedClients.BACKLOG);
+        } catch (IOException | RuntimeException cannotListen) {
+            group.shutdownNow(); // closes the listener too
+            throw cannotListen;
+        }
     }
 
     /** After the clients: every channel is closed by now; the threads end once their last handler returns. */

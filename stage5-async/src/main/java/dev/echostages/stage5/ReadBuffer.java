@@ -3,17 +3,13 @@ package dev.echostages.stage5;
 import java.nio.ByteBuffer;
 
 /**
- * The buffer one client's reads land in, sized by what the client sends: small while it is quiet,
- * larger only while its reads keep filling it (Netty's adaptive receive-buffer allocator, simplified).
- *
- * <p>Why not one fixed size: in both stage 5 servers a client waiting for input holds its buffer
- * the whole time (the virtual thread is parked inside {@code read(buffer)}; the channels server's
- * pending read owns its buffer until data comes). A 16 KiB buffer per idle client is most of
- * what an idle client costs. Stage 4 could share one buffer because one thread did every read.
- *
- * <p>A read that fills the buffer suggests more was waiting: the next one gets twice the room, up
- * to {@link #MAX}. Two reads in a row that use under a quarter halve it again, down to
- * {@link #FIRST}. Safe to resize between reads because {@code EchoSession.received} copies what it keeps.
+ * The buffer one client's reads land in, sized by what the client sends (Netty's adaptive
+ * receive-buffer allocator, simplified). A client waiting for input holds its buffer the whole time
+ * (a virtual thread parked inside {@code read(buffer)}, a channel's pending read), so a fixed 16 KiB
+ * would be most of what an idle client costs; stage 4 could share one buffer because one thread did
+ * every read. A read that fills the buffer suggests more was waiting: the next gets twice the room, up
+ * to {@link #MAX}. Two reads in a row that use under a quarter halve it, down to {@link #FIRST}.
+ * Resizing between reads is safe: {@code EchoSession.received} copies what it keeps.
  */
 final class ReadBuffer {
     static final int FIRST = 512;

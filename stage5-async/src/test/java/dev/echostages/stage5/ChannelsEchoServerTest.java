@@ -219,7 +219,7 @@ class ChannelsEchoServerTest extends AsyncServerLessons {
     }
 
     /**
-     * Why {@code guard()} exists, shown on a bare NIO.2 server without it: the exception is
+     * Why {@link HandlerGuard} exists, shown on a bare NIO.2 server without it: the exception is
      * printed by the dying thread (no client address), nobody closes the channel, and the client
      * waits for an answer that never comes. The book's "Task exception was never retrieved".
      */
