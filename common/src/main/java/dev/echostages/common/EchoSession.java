@@ -72,7 +72,7 @@ public final class EchoSession {
     private String closing;
     private long closingSince;
     private boolean finSent;
-    private long drained;
+    /** After our FIN, the client closed its side too: close() now sends no reset. */
     private boolean drainOver;
 
     public EchoSession(SocketAddress client, int maxLine, Log log) {
@@ -100,7 +100,6 @@ public final class EchoSession {
      */
     public void received(ByteBuffer input) throws IOException {
         if (closing != null) {
-            drained(input.remaining());
             input.position(input.limit());
             return;
         }
@@ -119,7 +118,6 @@ public final class EchoSession {
         }
         if (closeAtLineEnd != null && framer.buffered() == 0) {
             closeAfterOwed(closeAtLineEnd);
-            drained(end - input.limit());
         }
         input.limit(end).position(end);
     }
@@ -149,7 +147,7 @@ public final class EchoSession {
     /** The client shut its side (a read returned -1): its unfinished line is still its data, so it is echoed too. */
     public void endOfStream() {
         if (closing != null) {
-            drained(-1);
+            drainOver = true;
             return;
         }
         byte[] tail = framer.takeUnterminated();
@@ -285,17 +283,12 @@ public final class EchoSession {
         finSent = true;
     }
 
-    /** After our FIN: the stage reads, and drops what it reads by calling {@link #drained}. */
+    /**
+     * After our FIN: the stage reads, and {@link #received} drops what it reads, until the client
+     * closes its side ({@link #endOfStream}) or {@link #lingerExpired()}.
+     */
     public boolean draining() {
         return finSent && !drainOver;
-    }
-
-    /** {@code count} bytes read and dropped while draining; -1 when the client closed its side. */
-    public void drained(int count) {
-        drained += Math.max(count, 0);
-        if (count < 0 || drained >= LingeringClose.MAX_DRAINED) {
-            drainOver = true;
-        }
     }
 
     /** Closing took longer than {@link LingeringClose#MAX_MILLIS}: close now, whatever is left. */

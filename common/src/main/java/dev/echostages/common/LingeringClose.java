@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>Send every echo still owed, and the reply if there is one.</li>
  *   <li>Send FIN ({@code shutdownOutput()}): "nothing more from me".</li>
  *   <li>Read and drop whatever the client still sends, until it closes too, or until
- *       {@link #MAX_MILLIS} have passed since step 1, or {@link #MAX_DRAINED} bytes were dropped.</li>
+ *       {@link #MAX_MILLIS} have passed since step 1.</li>
  *   <li>Only then {@code close()}.</li>
  * </ol>
  *
@@ -24,8 +24,11 @@ import java.util.concurrent.TimeUnit;
  * unread in its receive buffer, the kernel answers with a reset (RST) instead of a FIN, and a
  * reset throws away everything still waiting in the server's send buffer. A client that reads a
  * little late (every client on a slow network) then loses the end of its echo and the error line
- * that explains why, and sees "connection reset" instead. The bounds keep a client that never
- * stops sending from holding the connection open forever.
+ * that explains why, and sees "connection reset" instead. The deadline keeps a client that never
+ * stops sending from holding the connection open forever. It is the only bound: a bound on the
+ * bytes dropped would close, and reset, while the echo may still be on its way, and the faster a
+ * client sends the sooner it would lose it (a client still writing at the stop sends 1 MiB in a
+ * few milliseconds, long before it has read the megabytes of echo in flight).
  *
  * <p>Non-blocking stages keep this state in the client's {@link EchoSession}; the blocking ones
  * (stages 1 and 2, the virtual-thread server) use the methods below.
@@ -33,8 +36,6 @@ import java.util.concurrent.TimeUnit;
 public final class LingeringClose {
     /** How long, from the decision to close, the echo and the draining may take together. */
     public static final long MAX_MILLIS = 2_000;
-    /** How much of what the client still sends is read and dropped before closing anyway. */
-    public static final int MAX_DRAINED = 1024 * 1024;
 
     private LingeringClose() {
     }
@@ -66,8 +67,7 @@ public final class LingeringClose {
         socket.shutdownOutput();
         InputStream in = socket.getInputStream();
         byte[] dropped = new byte[8 * 1024];
-        long total = 0;
-        while (total < MAX_DRAINED) {
+        while (true) {
             long left = (deadlineNanos - System.nanoTime()) / 1_000_000;
             if (left <= 0) {
                 return;
@@ -82,7 +82,6 @@ public final class LingeringClose {
             if (count < 0) {
                 return; // the client closed its side too: close() now sends no reset
             }
-            total += count;
         }
     }
 }
