@@ -76,10 +76,10 @@ public final class AsyncEchoServer {
      *
      * <p>Why the pool's maximum is capped too, although that gives up the JDK's compensation: a
      * virtual thread in blocking file I/O (writing our log to a terminal or a pipe is exactly
-     * that) or in {@code Object.wait()} makes the scheduler add a carrier for a while. Measured:
-     * with parallelism 1 alone, {@code --debug}'s {@code spin 1} did not freeze the other client
-     * (echoed in 1 ms), because the warning's own log line had brought in a second carrier. The
-     * cap keeps the lesson's promise, N carriers and no more; the price is that a carrier blocked
+     * that) or in {@code Object.wait()} makes the scheduler add a carrier for a while: with the
+     * parallelism alone set to 1, {@code --debug}'s {@code spin 1} would not freeze the other
+     * client, because the warning's own log line brings in a second carrier. The cap keeps the
+     * lesson's promise, N carriers and no more; the price is that a carrier blocked
      * that way is not replaced. Nothing here blocks inside {@code synchronized} (on JDK 21-23 that
      * pins the carrier, and the scheduler does not compensate for it anyway): the virtual server
      * uses a {@code ReentrantLock}. Without {@code --carriers} the JDK's defaults apply.
