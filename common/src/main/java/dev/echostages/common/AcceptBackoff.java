@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.net.SocketAddress;
 
 /**
- * What every stage from 3 on does when {@code accept()} fails, most likely with "Too many open
+ * What every stage does when {@code accept()} fails, most likely with "Too many open
  * files": pause accepting, longer each time in a row, and say so in one log line per pause.
  *
  * <p>Why pause at all: the failed connection stays queued in the kernel, so the listener stays
@@ -14,7 +14,8 @@ import java.net.SocketAddress;
  * kernel's queue and are served as soon as descriptors are free again. The clients already
  * connected are served throughout.
  *
- * <p>Only the waiting is left to the stage, because that is its I/O model: stage 3 skips
+ * <p>Only the waiting is left to the stage, because that is its I/O model: stages 1 and 2 sleep
+ * (stage 2 then gives its clients their turn without a newcomer), stage 3 skips
  * {@code accept()} until the time is up, stage 4 removes OP_ACCEPT from the listener's interest,
  * the virtual-thread acceptor sleeps, the channels server schedules its next accept.
  */
@@ -52,7 +53,7 @@ public final class AcceptBackoff {
         return Math.max(0, (resumeAt - System.nanoTime() + 999_999) / 1_000_000);
     }
 
-    /** For an acceptor with a thread of its own (stage 5): {@link #failed}, then the pause itself. */
+    /** For an acceptor that may block (stages 1, 2 and 5): {@link #failed}, then the pause itself. */
     public void pause(IOException failure, int clientsConnected) throws IOException {
         try {
             Thread.sleep(failed(failure, clientsConnected));

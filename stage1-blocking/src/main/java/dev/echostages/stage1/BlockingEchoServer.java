@@ -1,5 +1,6 @@
 package dev.echostages.stage1;
 
+import dev.echostages.common.AcceptBackoff;
 import dev.echostages.common.Bytes;
 import dev.echostages.common.Closer;
 import dev.echostages.common.CommandLine;
@@ -52,6 +53,7 @@ public final class BlockingEchoServer implements EchoServer {
     private volatile boolean stopping;
     /** The one client being served, so that {@link #stop()} can close it from another thread. */
     private volatile Socket current;
+    private final AcceptBackoff acceptBackoff;
 
     public BlockingEchoServer(ServerOptions options, Log log) throws IOException {
         this.log = log;
@@ -62,6 +64,7 @@ public final class BlockingEchoServer implements EchoServer {
         // connections sit in TIME_WAIT (otherwise: "Address already in use" for a minute).
         listener.setReuseAddress(true);
         listener.bind(options.bindAddress());
+        acceptBackoff = new AcceptBackoff(log, localAddress());
     }
 
     @Override
@@ -79,10 +82,12 @@ public final class BlockingEchoServer implements EchoServer {
                 client = listener.accept(); // blocks until a client connects
             } catch (IOException acceptFailed) {
                 if (stopping) {
-                    return; // stop() closed the listener under us: the normal way out
+                    break; // stop() closed the listener under us: the normal way out
                 }
-                throw acceptFailed;
+                acceptBackoff.pause(acceptFailed, 0); // most likely out of file descriptors
+                continue;
             }
+            acceptBackoff.succeeded();
             current = client;
             if (stopping) {
                 // stop() ran between accept() and the line above: it found no client to close, so
@@ -106,6 +111,7 @@ public final class BlockingEchoServer implements EchoServer {
         log.event(who, "connected");
         try {
             InputStream in = client.getInputStream();
+            client.setTcpNoDelay(true); // an echo is wanted now: no Nagle delay
             OutputStream out = client.getOutputStream();
             LineFramer framer = new LineFramer(maxLine);
             byte[] chunk = new byte[chunkSize];
@@ -132,7 +138,7 @@ public final class BlockingEchoServer implements EchoServer {
             LingeringClose.inBackground(client, refused.reply(), log);
             log.event(who, refused.outcome());
         } catch (IOException lost) {
-            // A reset or broken pipe ends this client only; the loop goes on to the next one.
+            // A reset or broken pipe ends this client only; the server carries on.
             closed(client, stopping ? "closed by server shutdown" : "connection lost: " + lost.getMessage());
         } catch (RuntimeException | Error bug) {
             log.error(who, "unexpected failure serving this client; closing it", bug);

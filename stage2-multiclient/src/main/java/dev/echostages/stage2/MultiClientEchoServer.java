@@ -1,5 +1,6 @@
 package dev.echostages.stage2;
 
+import dev.echostages.common.AcceptBackoff;
 import dev.echostages.common.Bytes;
 import dev.echostages.common.Closer;
 import dev.echostages.common.CommandLine;
@@ -68,6 +69,7 @@ public final class MultiClientEchoServer implements EchoServer {
     private final List<Client> clients = new CopyOnWriteArrayList<>();
     /** One read buffer for everyone: only the loop's thread reads. */
     private final byte[] chunk = new byte[8 * 1024];
+    private final AcceptBackoff acceptBackoff;
 
     public MultiClientEchoServer(ServerOptions options, Log log) throws IOException {
         this.log = log;
@@ -78,6 +80,7 @@ public final class MultiClientEchoServer implements EchoServer {
         // connections sit in TIME_WAIT (otherwise: "Address already in use" for a minute).
         listener.setReuseAddress(true);
         listener.bind(options.bindAddress());
+        acceptBackoff = new AcceptBackoff(log, localAddress());
     }
 
     @Override
@@ -95,10 +98,13 @@ public final class MultiClientEchoServer implements EchoServer {
                 client = listener.accept(); // step 1: blocks until somebody new connects
             } catch (IOException acceptFailed) {
                 if (stopping) {
-                    return; // stop() closed the listener under us: the normal way out
+                    break; // stop() closed the listener under us: the normal way out
                 }
-                throw acceptFailed;
+                acceptBackoff.pause(acceptFailed, clients.size()); // most likely out of file descriptors
+                serveEveryone(); // no newcomer this pass; one of the others may leave and free a descriptor
+                continue;
             }
+            acceptBackoff.succeeded();
             // Only the client being read holds a line begun (each turn reads to the end of a
             // line), so when the budget is over, the one it picks is that one.
             clients.add(new Client(client, new LineFramer(maxLine, budget.open(client.getRemoteSocketAddress(), () -> { }))));
@@ -110,13 +116,16 @@ public final class MultiClientEchoServer implements EchoServer {
                 return;
             }
             log.event(client.getRemoteSocketAddress(), "connected");
-            // Step 2: everyone in turn, oldest first. The list is a snapshot, so removing a
-            // client that left does not disturb this pass.
-            for (Client each : clients) {
-                serveOne(each.socket(), each.framer()); // nobody else is served until this returns
-            }
+            serveEveryone(); // step 2
         }
         // exercise 3 end
+    }
+
+    /** Everyone in turn, oldest first. The list is a snapshot: removing a client that left does not disturb the pass. */
+    private void serveEveryone() {
+        for (Client each : clients) {
+            serveOne(each.socket(), each.framer()); // nobody else is served until this returns
+        }
     }
 
     /**
@@ -129,6 +138,7 @@ public final class MultiClientEchoServer implements EchoServer {
         log.event(who, "reading: blocked until it sends a line");
         try {
             InputStream in = client.getInputStream();
+            client.setTcpNoDelay(true); // an echo is wanted now: no Nagle delay
             OutputStream out = client.getOutputStream();
             int count;
             while ((count = in.read(chunk)) != -1) { // blocks: nobody else is served meanwhile
@@ -157,7 +167,7 @@ public final class MultiClientEchoServer implements EchoServer {
             LingeringClose.inBackground(client, refused.reply(), log);
             log.event(who, refused.outcome() + ", removed from the list");
         } catch (IOException lost) {
-            // A reset or broken pipe ends this client only; the loop goes on to the next one.
+            // A reset or broken pipe ends this client only; the server carries on.
             closed(client, framer, stopping ? "closed by server shutdown" : "connection lost: " + lost.getMessage());
         } catch (RuntimeException | Error bug) {
             log.error(who, "unexpected failure serving this client; closing it", bug);

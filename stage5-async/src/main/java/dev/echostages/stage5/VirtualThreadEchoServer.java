@@ -1,50 +1,47 @@
 package dev.echostages.stage5;
 
 import dev.echostages.common.AcceptBackoff;
+import dev.echostages.common.Closer;
 import dev.echostages.common.EchoServer;
 import dev.echostages.common.EchoSession;
 import dev.echostages.common.Log;
-import dev.echostages.common.MemoryBudget;
 import dev.echostages.common.ServerOptions;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 
 /**
- * Stage 5, the virtual-thread server: stage 1's {@code serveOne} ({@code read()}, echo every
- * complete line, {@code write()}), on a virtual thread per client: one line in {@link #serve()}.
- * A virtual thread blocked in {@code read()} holds no OS thread: the JDK parks its socket on an
+ * Stage 5, the virtual-thread server: stage 1's {@code serveOne} on a virtual thread per client.
+ *
+ * <p>Blocked in {@code read()}, a virtual thread holds no OS thread: the JDK parks its socket on an
  * epoll poller (stage 4's selector, inside the JDK) and mounts it on a carrier thread again when
- * bytes arrive, as asyncio resumes a coroutine at {@code await sock_recv()}. The pitfalls, apart and
- * called here once (the README numbers them): {@link FairShare}, {@link BeforeTheFirstAccept}, {@link VirtualThreadClient}.
+ * bytes arrive, as asyncio resumes a coroutine at {@code await sock_recv()}.
+ *
+ * <p>The pitfalls, apart and called here once (the README numbers them): {@link FairShare},
+ * {@link BeforeTheFirstAccept}, {@link VirtualThreadClient}, {@link ConnectedClients}.
  */
 public final class VirtualThreadEchoServer implements EchoServer {
 
     private final ServerSocket listener;
     private final Log log;
-    private final int maxLine;
-    private final MemoryBudget budget;
-    private final EchoSession.LineHook lineHook;
     private final ConnectedClients clients;
+    private final VirtualThreadClient.Settings settings;
     private final AcceptBackoff acceptBackoff;
     private final FairShare.Newcomers newcomers = new FairShare.Newcomers();
-    private final DebugMode.Handler<VirtualThreadClient> handler; // handle(), or under --debug handle() timed
 
     public VirtualThreadEchoServer(ServerOptions options, Log log) throws IOException {
         this.log = log;
-        this.maxLine = options.maxLine();
-        this.budget = MemoryBudget.from(options);
-        DebugMode debug = DebugMode.from(options, log);
-        this.lineHook = Boom.hook(debug);
-        this.handler = DebugMode.timed(debug, this::handle, client -> client.address);
         listener = new ServerSocket();
         // Lets a restarted server bind its port at once even while the previous run's
         // connections sit in TIME_WAIT (otherwise: "Address already in use" for a minute).
         listener.setReuseAddress(true);
         listener.bind(options.bindAddress(), ConnectedClients.BACKLOG);
         this.clients = new ConnectedClients(log, options, listener);
+        this.settings = new VirtualThreadClient.Settings(options, log, clients, this::flush);
         acceptBackoff = new AcceptBackoff(log, localAddress());
     }
 
@@ -69,62 +66,37 @@ public final class VirtualThreadEchoServer implements EchoServer {
                 continue;
             }
             acceptBackoff.succeeded();
-            var connection = new VirtualThreadClient(client, maxLine, log, lineHook, budget, this::flush);
+            var connection = new VirtualThreadClient(client, settings);
             if (clients.admit(connection)) {
-                Thread.ofVirtual().start(newcomers.firstRun(() -> serveOne(connection))); // the lesson: stage 1's serveOne, on a thread of its own
+                Thread.ofVirtual().start(newcomers.firstRun(() -> serveOne(client, connection))); // the lesson: stage 1's serveOne, on a thread of its own
             }
         }
         clients.awaitStopped();
     }
 
-    private void serveOne(VirtualThreadClient client) {
-        EchoSession session = client.session;
-        String outcome;
-        try (Socket socket = client.socket) {
-            socket.setTcpNoDelay(true); // each write is a whole read's echo: nothing to gain by waiting
+    private void serveOne(Socket client, VirtualThreadClient connection) {
+        SocketAddress who = client.getRemoteSocketAddress();
+        EchoSession session = connection.session;
+        try {
+            InputStream in = client.getInputStream();
+            client.setTcpNoDelay(true); // an echo is wanted now: no Nagle delay
             FairShare fairShare = new FairShare(ReadBuffer.MAX);
+            int count;
             while (!session.isFinished() && !session.lingerExpired()) {
-                if (session.closing()) { // a read waits no longer than the lingering close may last
-                    socket.setSoTimeout((int) Math.max(1, session.lingerMillisLeft()));
-                }
-                ByteBuffer chunk = client.buffer.forRead();
-                int count = client.in.read(chunk.array(), 0, chunk.capacity()); // parks this virtual thread, not its carrier
-                handler.handle(client, count);
-                if (fairShare.turnIsOver(count, false) && client.in.available() > 0) { // and more is waiting
+                ByteBuffer chunk = connection.forRead(); // while closing, with a timeout at the lingering close's deadline
+                count = in.read(chunk.array(), 0, chunk.capacity()); // parks this virtual thread, not its carrier
+                connection.handle(count); // its lines queued, then flush() below; timed under --debug
+                if (fairShare.turnIsOver(count, false) && in.available() > 0) { // and more is waiting
                     newcomers.handOff();
                 }
             }
-            outcome = session.outcome();
+            closed(client, connection, session.outcome());
         } catch (IOException lost) {
-            // A reset or broken pipe ends this client only; or the lingering close's deadline, or the stop.
-            outcome = client.closedBecause() != null ? client.closedBecause()
-                    : session.closing() ? session.outcome() : "connection lost: " + lost.getMessage();
+            // A reset or broken pipe ends this client only; the server carries on.
+            closed(client, connection, connection.outcome(lost));
         } catch (RuntimeException | Error bug) {
-            log.error(client.address, "unexpected failure serving this client; closing it", bug);
-            outcome = "closed after an unexpected failure";
-        }
-        session.release();
-        clients.left(client, outcome);
-    }
-
-    /** One read: its lines are queued, then written in one write. */
-    private void handle(VirtualThreadClient client, int count) throws IOException {
-        client.lock.lock();
-        try {
-            try {
-                if (count < 0) {
-                    client.session.endOfStream();
-                } else {
-                    clients.received(client.session, client.buffer.filled(count));
-                }
-            } catch (RuntimeException handlerFailed) { // the book's lesson: logged, with its client; not lost
-                log.error(client.address, "handler failed, closing this client after the echo it is owed", handlerFailed);
-                client.session.closeAfterOwed("closed after a handler failure");
-            }
-            flush(client);
-            client.buffer.adapt(count);
-        } finally {
-            client.lock.unlock();
+            log.error(who, "unexpected failure serving this client; closing it", bug);
+            closed(client, connection, "closed after an unexpected failure");
         }
     }
 
@@ -141,6 +113,12 @@ public final class VirtualThreadEchoServer implements EchoServer {
             client.socket.shutdownOutput(); // see LingeringClose: FIN, then drain, then close
             session.finSent();
         }
+    }
+
+    private void closed(Socket client, VirtualThreadClient connection, String outcome) {
+        Closer.close(client, log);
+        connection.session.release();
+        clients.left(connection, outcome);
     }
 
     @Override

@@ -31,7 +31,7 @@ class LessonFilesTest {
         long lines = lines("VirtualThreadEchoServer.java");
         assertTrue(lines <= 150, "VirtualThreadEchoServer.java: " + lines + " lines, more than 150");
         String text = read("VirtualThreadEchoServer.java");
-        for (String call : List.of("listener.accept()", "Thread.ofVirtual().start(", "client.in.read(", "client.out.write(")) {
+        for (String call : List.of("listener.accept()", "Thread.ofVirtual().start(", " in.read(", "client.out.write(")) {
             assertTrue(text.contains(call), "the lesson's call " + call + " is no longer in VirtualThreadEchoServer.java");
         }
     }

@@ -27,6 +27,26 @@ class LessonDiffsTest {
         return Boolean.getBoolean(ReadmeTranscripts.UPDATE_PROPERTY);
     }
 
+    /**
+     * Stages 1 to 2, 3 to 4, and the virtual-thread server against stage 1 retell the same code
+     * with one idea changed, so their diffs stay small (2 to 3 is the move to non-blocking
+     * channels: a rewrite by nature). {@code git diff --no-index --numstat} counts the same.
+     */
+    @Test
+    void aLessonChangesAtMost150LinesOfTheCodeItGrowsFrom() throws IOException {
+        StringBuilder over = new StringBuilder();
+        for (LessonDiffs.Lesson lesson : LessonDiffs.LESSONS) {
+            if (lesson.module().startsWith("stage3")) {
+                continue;
+            }
+            LessonDiffs.Stat stat = LessonDiffs.stat(lesson, ROOT);
+            if (stat.changed() > 150) {
+                over.append(lesson.file()).append(": ").append(stat).append("; ");
+            }
+        }
+        assertEquals("", over.toString(), "a lesson's diff grew past 150 lines: keep the same names, steps and comments as the stage before");
+    }
+
     @Test
     void eachStagesChangesFileIsTheDiffOfItsLessonFromTheStageBefore() throws IOException {
         Set<String> modules = new LinkedHashSet<>();
