@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.management.UnixOperatingSystemMXBean;
+import dev.echostages.common.EchoServer;
+import dev.echostages.common.EchoSession;
 import dev.echostages.common.Protocol;
 import dev.echostages.tools.ServerProcess;
 import dev.echostages.tools.testing.LinuxOnly;
@@ -19,6 +21,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
+import java.lang.reflect.Field;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -102,6 +105,61 @@ abstract class AsyncServerLessons {
     }
 
     // ---------------------------------------------------------------- errors inside tasks
+
+    /**
+     * An {@code Error}, not an exception: the handler's own catch (the echo owed, then the close)
+     * is for exceptions, so this one escapes the read's handling. It must still end its client
+     * only, logged with its address: the virtual server's {@code serveOne} catches it, the channels
+     * server's {@link HandlerGuard} (pitfall 6; without it the client is left hanging). The fault
+     * is put in by the test: the line hook every new client gets is swapped for one that throws.
+     */
+    @Test
+    void anErrorThrownWhileHandlingALineEndsThatClientOnlyAndIsLoggedWithItsAddress() throws Exception {
+        EchoSession.LineHook fatal = (client, line) -> {
+            if (StandardCharsets.US_ASCII.decode(line.duplicate()).toString().equals("fatal\n")) {
+                throw new StackOverflowError("thrown on purpose by the test's line hook");
+            }
+        };
+        EchoServer.Factory withFatalLines = (options, log) -> {
+            EchoServer server = AsyncEchoServer.factory().open(options, log);
+            replaceLineHook(server, fatal);
+            return server;
+        };
+        try (RunningServer server = RunningServer.start(AsyncEchoServer.commandLine(), withFatalLines, "--server", serverName());
+                TestClient bystander = server.connect();
+                TestClient victim = server.connect()) {
+            bystander.send("before\n");
+            assertArrayEquals(bytes("before\n"), bystander.readLine());
+            victim.send("fatal\n");
+            assertTrue(victim.closedByServerWithin(Duration.ofSeconds(5)), "the client whose handler failed was left hanging");
+            String address = Addresses.of(victim.socket().getLocalSocketAddress());
+            server.log().await(line -> line.contains("ERROR") && line.contains(address) && line.contains("StackOverflowError"),
+                    Duration.ofSeconds(5));
+            bystander.send("after\n");
+            assertArrayEquals(bytes("after\n"), bystander.readLine());
+            try (TestClient newcomer = server.connect()) {
+                newcomer.send("newcomer\n");
+                assertArrayEquals(bytes("newcomer\n"), newcomer.readLine());
+            }
+        }
+    }
+
+    /** The line hook a server gives each new client: a field of the channels server, of the virtual server's client settings. */
+    private static void replaceLineHook(EchoServer server, EchoSession.LineHook hook) {
+        try {
+            Object holder = server;
+            if (server instanceof VirtualThreadEchoServer) {
+                Field settings = VirtualThreadEchoServer.class.getDeclaredField("settings");
+                settings.setAccessible(true);
+                holder = settings.get(server);
+            }
+            Field lineHook = holder.getClass().getDeclaredField("lineHook");
+            lineHook.setAccessible(true);
+            lineHook.set(holder, hook);
+        } catch (ReflectiveOperationException notThere) {
+            throw new IllegalStateException("cannot put the test's fault in " + server.getClass().getSimpleName(), notThere);
+        }
+    }
 
     @Test
     void boomFailsOnlyThatClientAndIsLoggedWithItsAddressAndStackTrace() throws Exception {
