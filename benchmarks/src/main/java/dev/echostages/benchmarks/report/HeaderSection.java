@@ -44,6 +44,7 @@ final class HeaderSection {
             md.line("| OS | " + machine.os() + " |");
             md.line("| JDK | " + machine.jdk() + " |");
             md.line("| run started | " + machine.date() + " |");
+            md.line("| code measured | " + (machine.code() == null ? "not recorded with these results" : machine.code()) + " |");
         }
         md.line("| mode | " + (notes == null ? "?" : "`" + notes.mode() + "`" + (notes.duration() == null ? ""
                 : ", took " + notes.duration())) + " |");
